@@ -258,6 +258,8 @@ class StepInfo:
     loc: SourceLoc | None = None
     label: str | None = None
     stack: tuple[str, ...] = ()
+    #: branch decisions taken inside the step ("if (wants_signal(t, sig)) -> false")
+    detail: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,151 @@
+"""Incremental bounded model checking: shortest counterexamples, and proofs when runs end.
+
+Why incremental with one solver: the unrolling ``init(0) & trans(0) & ... & trans(k-1)``
+is shared by every property and every depth, so it is asserted once and grows by one
+step per depth; each (property, depth) query is posed under an assumption literal
+``chk_p_k -> violation_p@k``.  Assumptions (rather than push/pop) let Z3 keep what it
+learnt about the unrolling from one query to the next.  Depths are tried in increasing
+order, so the first satisfiable query for a property is a shortest counterexample.
+"""
+from __future__ import annotations
+
+import time
+import z3
+
+from checker.encode import Encoder
+from checker.solver import SolverContext
+from pyspec.trace import Outcome, State, Trace
+from tlamodel.ir import Model, Property, Value
+
+ENGINE = "bmc"
+
+
+def check(model: Model, properties: list[str] | None = None, depth: int = 40,
+          timeout: float | None = None, seed: int = 0) -> dict[str, Outcome]:
+    """Check ``properties`` (default: all of the model's) on runs of up to ``depth`` steps.
+
+    Returns one ``Outcome`` per property, in the order asked:
+    ``violated`` with a shortest trace; ``holds`` with ``exhaustive=True`` when no run is
+    longer than the depth reached (a proof); ``holds`` with ``exhaustive=False`` when no
+    violation exists within ``depth`` steps; ``unknown`` when the solver gave up or the
+    total wall-clock ``timeout`` (seconds) ran out, with ``depth`` = the last depth fully
+    checked for that property (-1 if none).
+    """
+    if depth < 0:
+        raise ValueError("bmc: depth must be >= 0")
+    names = [p.name for p in model.properties] if properties is None else list(properties)
+    props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
+    run = _Run(model, timeout, seed)
+    run.search(props, depth)
+    return {n: run.results[n] for n in names}
+
+
+class _Run:
+    """The state of one BMC run: solver, encoder, clock, and per-property bookkeeping."""
+
+    def __init__(self, model: Model, timeout: float | None, seed: int) -> None:
+        self.t0 = time.monotonic()
+        self.model = model
+        self.timeout = timeout
+        self.solver = SolverContext(seed=seed, timeout=timeout)
+        self.enc = Encoder(model, self.solver.ctx)
+        self.results: dict[str, Outcome] = {}
+        #: last depth at which each open property was shown violation-free
+        self.checked: dict[str, int] = {}
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def search(self, props: list[Property], depth: int) -> None:
+        open_: dict[str, Property] = {}
+        for p in props:  # a name asked twice is checked once
+            open_.setdefault(p.name, p)
+            self.checked[p.name] = -1
+        slot = {name: j for j, name in enumerate(open_)}  # stable names for the literals
+        self.solver.add(self.enc.init(0))
+        for k in range(depth + 1):
+            for p in list(open_.values()):
+                if self.solver.expired():
+                    self._give_up(open_, k)
+                    return
+                lit = z3.Bool(f"chk_{slot[p.name]}_{k}", self.solver.ctx)
+                self.solver.add(z3.Implies(lit, self.enc.prop_violation(p, k)))
+                r = self.solver.check([lit])
+                if r == "sat":
+                    self._violated(p, k)
+                    del open_[p.name]
+                elif r == "unsat":
+                    self.checked[p.name] = k
+                elif self.solver.reason_unknown() == "timeout":
+                    self._give_up(open_, k)
+                    return
+                else:  # the solver gave up on this query only: the others may still be decided
+                    self._unknown(p, k, self.solver.reason_unknown())
+                    del open_[p.name]
+            if not open_:
+                return
+            self.solver.add(self.enc.trans(k))
+            # Soundness of the proof: every reachable state is the last state of some run of
+            # length j; if no run of length k+1 exists, no run is longer than k (each longer
+            # run has a prefix of length k+1), so j <= k, and every state at every position
+            # 0..k of every run has just been checked above (depth j with trans(0..j-1)).
+            r = self.solver.check()
+            if r == "unsat":
+                for p in open_.values():
+                    self._holds(p, k, exhaustive=True)
+                return
+            if r == "unknown" and self.solver.reason_unknown() == "timeout":
+                # all of depth k was checked; only the proof attempt ran out of time
+                self._give_up(open_, k + 1)
+                return
+            # "unknown" for another reason: no proof, but the bounded search stays sound
+        for p in open_.values():
+            self._holds(p, depth, exhaustive=False)
+
+    # ------------------------------------------------------------ outcomes
+    def _outcome(self, p: Property, status: str, depth: int, **kw: object) -> None:
+        self.results[p.name] = Outcome(property=p.name, status=status,  # type: ignore[arg-type]
+                                       depth=depth, seconds=self.elapsed(), engine=ENGINE,
+                                       states=None, **kw)  # type: ignore[arg-type]
+
+    def _violated(self, p: Property, k: int) -> None:
+        self._outcome(p, "violated", k, trace=self._trace(k))
+
+    def _holds(self, p: Property, depth: int, exhaustive: bool) -> None:
+        self._outcome(p, "holds", depth, exhaustive=exhaustive)
+
+    def _unknown(self, p: Property, k: int, reason: str) -> None:
+        self._outcome(p, "unknown", self.checked[p.name], reason=f"{reason} at depth {k}")
+
+    def _give_up(self, open_: dict[str, Property], k: int) -> None:
+        """The wall-clock budget ran out while working on depth ``k``."""
+        reason = f"timeout {self.timeout}s at depth {k}"
+        for p in open_.values():
+            self._outcome(p, "unknown", self.checked[p.name], reason=reason)
+
+    # ------------------------------------------------------------ traces
+    def _trace(self, k: int) -> Trace:
+        """Read the run of length ``k`` out of the last model."""
+        m = self.solver.model()
+        states = tuple(self._state(m, i) for i in range(k + 1))
+        actions = tuple(self._action(m, i) for i in range(k))
+        return Trace(states=states, actions=actions)
+
+    def _state(self, m: z3.ModelRef, i: int) -> State:
+        return tuple(_py(m.eval(x, model_completion=True)) for x in self.enc.vars_at(i).values())
+
+    def _action(self, m: z3.ModelRef, i: int) -> int:
+        fired = [k for k, lit in enumerate(self.enc.action_literals(i))
+                 if z3.is_true(m.eval(lit, model_completion=True))]
+        assert len(fired) == 1, f"bmc: {len(fired)} actions fire at step {i}"
+        return self.model.actions[fired[0]].index
+
+
+def _py(v: z3.ExprRef) -> Value:
+    """A Z3 value as the IR's Python value (bool, or int for int/enum/set)."""
+    if z3.is_bool(v):
+        return z3.is_true(v)
+    if z3.is_int_value(v) or z3.is_bv_value(v):
+        return v.as_long()  # type: ignore[attr-defined,no-any-return]
+    raise TypeError(f"bmc: unexpected model value {v!r}")
+

@@ -1,0 +1,223 @@
+"""Z3 semantics of the IR (tlamodel.ir): states, expressions and one step, per time index.
+
+Why step-indexed copies: bounded model checking asks "is there a run of length k that
+ends in a bad state?", which is one formula over k+1 copies of the state variables
+``x@0 .. x@k`` linked by k copies of the transition relation.  This module builds those
+formulas and nothing else; which ones to assert, and when, is the engine's business.
+
+Sorts follow the IR's value encoding so that a model read back from Z3 is already an IR
+state: bool -> Bool, int and enum -> Int (enum = index into ``EnumType.values``),
+set -> BitVec(n) with bit i meaning "value i is a member" (n >= 1; Z3 has no 0-bit
+vectors, so a set over an empty enum is a 1-bit vector pinned to 0).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import z3
+
+from tlamodel.ir import (
+    Action, BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant, Model, Property,
+    SetType, Type,
+)
+
+
+def _width(ty: SetType) -> int:
+    return max(1, len(ty.elem.values))
+
+
+class Encoder:
+    """Translate one ``Model`` into Z3 terms over step-indexed state copies.
+
+    All translations are memoised: expressions per (expression, step) and state copies
+    per step, so asking for ``trans(i)`` twice, or for a guard shared by ``enabled(i)``
+    and ``trans(i)``, builds the terms once.  The memo is keyed by object identity and
+    keeps the expression alive, so hashing a deep frozen dataclass is never needed.
+    """
+
+    def __init__(self, model: Model, ctx: z3.Context | None = None) -> None:
+        self.model = model
+        self.ctx = ctx if ctx is not None else z3.main_ctx()
+        self._types: dict[str, Type] = {v.name: v.type for v in model.vars}
+        self._states: dict[int, dict[str, z3.ExprRef]] = {}
+        self._memo: dict[tuple[int, int], tuple[Expr, z3.ExprRef]] = {}
+        self._act_lits: dict[int, tuple[z3.BoolRef, ...]] = {}
+        self._act_idx: dict[int, z3.ArithRef] = {}
+
+    # ------------------------------------------------------------ state copies
+    def sort(self, ty: Type) -> z3.SortRef:
+        if isinstance(ty, BoolType):
+            return z3.BoolSort(self.ctx)
+        if isinstance(ty, (IntType, EnumType)):
+            return z3.IntSort(self.ctx)
+        return z3.BitVecSort(_width(ty), self.ctx)
+
+    def vars_at(self, i: int) -> dict[str, z3.ExprRef]:
+        """The state copy at step ``i``: variable name -> Z3 constant, in ``Model.vars`` order."""
+        st = self._states.get(i)
+        if st is None:
+            st = {v.name: z3.Const(f"{v.name}@{i}", self.sort(v.type)) for v in self.model.vars}
+            self._states[i] = st
+        return st
+
+    def domain(self, i: int) -> z3.BoolRef:
+        """Range constraints of state ``i`` (Int sorts are unbounded, the IR types are not)."""
+        cs: list[z3.BoolRef] = []
+        for name, x in self.vars_at(i).items():
+            ty = self._types[name]
+            if isinstance(ty, IntType):
+                cs += [x >= ty.lo, x <= ty.hi]
+            elif isinstance(ty, EnumType):
+                cs += [x >= 0, x < len(ty.values)]
+            elif isinstance(ty, SetType) and not ty.elem.values:
+                cs.append(x == 0)
+        return self._and(cs)
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, e: Expr, i: int) -> z3.ExprRef:
+        """The Z3 term of ``e`` evaluated in state ``i``."""
+        key = (id(e), i)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit[1]
+        t = self._translate(e, i)
+        self._memo[key] = (e, t)
+        return t
+
+    def value(self, v: object, ty: Type) -> z3.ExprRef:
+        """A constant of IR type ``ty`` (enum and set values are ints, as in the IR)."""
+        if isinstance(ty, BoolType):
+            return z3.BoolVal(bool(v), self.ctx)
+        if isinstance(ty, (IntType, EnumType)):
+            return z3.IntVal(int(v), self.ctx)  # type: ignore[call-overload]
+        return z3.BitVecVal(int(v), _width(ty), self.ctx)  # type: ignore[call-overload]
+
+    def _and(self, xs: list[z3.BoolRef]) -> z3.BoolRef:
+        if not xs:
+            return z3.BoolVal(True, self.ctx)
+        return xs[0] if len(xs) == 1 else z3.And(xs)
+
+    def _or(self, xs: list[z3.BoolRef]) -> z3.BoolRef:
+        if not xs:
+            return z3.BoolVal(False, self.ctx)
+        return xs[0] if len(xs) == 1 else z3.Or(xs)
+
+    def _translate(self, e: Expr, i: int) -> z3.ExprRef:
+        op = e.op
+        if op == "const":
+            return self.value(e.value, e.type)
+        if op == "var":
+            assert e.name is not None
+            return self.vars_at(i)[e.name]
+        a = [self.expr(x, i) for x in e.args]
+        simple: dict[str, Callable[[], z3.ExprRef]] = {
+            "not": lambda: z3.Not(a[0]),
+            "and": lambda: self._and(a),
+            "or": lambda: self._or(a),
+            "eq": lambda: a[0] == a[1],
+            "ne": lambda: a[0] != a[1],
+            "lt": lambda: a[0] < a[1],
+            "le": lambda: a[0] <= a[1],
+            "add": lambda: a[0] + a[1],
+            "sub": lambda: a[0] - a[1],
+            "ite": lambda: z3.If(a[0], a[1], a[2]),
+            "union": lambda: a[0] | a[1],
+            "inter": lambda: a[0] & a[1],
+            "diff": lambda: a[0] & ~a[1],
+        }
+        if op in simple:
+            return simple[op]()
+        if op == "singleton":
+            return self._singleton(a[0], e.type)
+        if op == "member":
+            return self._member(a[0], a[1], e.args[1].type)
+        raise ValueError(f"encode: unknown operator {op!r}")
+
+    def _singleton(self, idx: z3.ExprRef, ty: Type) -> z3.ExprRef:
+        """{e}: the bit vector with only bit e set, as an If-chain over the enum's values
+        (an out-of-range index, excluded by the domain constraints, gives the empty set)."""
+        assert isinstance(ty, SetType)
+        n = _width(ty)
+        out: z3.ExprRef = z3.BitVecVal(0, n, self.ctx)
+        for k in reversed(range(len(ty.elem.values))):
+            out = z3.If(idx == k, z3.BitVecVal(1 << k, n, self.ctx), out)
+        return out
+
+    def _member(self, idx: z3.ExprRef, s: z3.ExprRef, ty: Type) -> z3.BoolRef:
+        """e in s: bit e of s is 1, as an If-chain over the enum's values."""
+        assert isinstance(ty, SetType)
+        out: z3.BoolRef = z3.BoolVal(False, self.ctx)
+        one = z3.BitVecVal(1, 1, self.ctx)
+        for k in reversed(range(len(ty.elem.values))):
+            out = z3.If(idx == k, z3.Extract(k, k, s) == one, out)
+        return out
+
+    # ------------------------------------------------------------ system
+    def init(self, i: int = 0) -> z3.BoolRef:
+        """State ``i`` is an initial state: each variable takes one of its allowed values."""
+        cs = [self.domain(i)]
+        for v, allowed in zip(self.model.vars, self.model.init):
+            x = self.vars_at(i)[v.name]
+            cs.append(self._or([x == self.value(a, v.type) for a in allowed]))
+        return self._and(cs)
+
+    def action_literals(self, i: int) -> tuple[z3.BoolRef, ...]:
+        """``act_{i}_{k}``: true iff action k (position in ``Model.actions``) fires at step i."""
+        lits = self._act_lits.get(i)
+        if lits is None:
+            lits = tuple(z3.Bool(f"act_{i}_{k}", self.ctx)
+                         for k in range(len(self.model.actions)))
+            self._act_lits[i] = lits
+        return lits
+
+    def action_index(self, i: int) -> z3.ArithRef:
+        """``a_i``: the position of the action fired at step i (an Int, for exactly-one)."""
+        a = self._act_idx.get(i)
+        if a is None:
+            a = z3.Int(f"a_{i}", self.ctx)
+            self._act_idx[i] = a
+        return a
+
+    def trans(self, i: int) -> z3.BoolRef:
+        """One step from state ``i`` to state ``i+1``: exactly one enabled action fires.
+
+        Exactly-one is encoded by tying each indicator to ``a_i == k`` for one Int ``a_i``
+        (linear size, where pairwise exclusion is quadratic).  Each indicator implies its
+        guard and its updates, all evaluated in state i (simultaneous assignment).  The
+        frame is written per variable ("x changes only if an action that writes x
+        fired"), which under exactly-one equals "every other action leaves x alone" but
+        costs O(vars + updates) per step instead of O(vars * actions).
+        """
+        acts = self.model.actions
+        if not acts:
+            return z3.BoolVal(False, self.ctx)
+        lits = self.action_literals(i)
+        a_i = self.action_index(i)
+        pre, post = self.vars_at(i), self.vars_at(i + 1)
+        cs: list[z3.BoolRef] = [a_i >= 0, a_i < len(acts), self.domain(i + 1)]
+        writers: dict[str, list[z3.BoolRef]] = {name: [] for name in post}
+        for k, (act, lit) in enumerate(zip(acts, lits)):
+            cs.append(lit == (a_i == k))
+            cs.append(z3.Implies(lit, self._and(self._effect(act, i, post))))
+            for name in dict(act.updates):
+                writers[name].append(lit)
+        for name, ws in writers.items():
+            cs.append(z3.Or(self._or(ws), post[name] == pre[name]))
+        return self._and(cs)
+
+    def _effect(self, act: Action, i: int, post: dict[str, z3.ExprRef]) -> list[z3.BoolRef]:
+        # dict(): if a variable were listed twice the last write wins, like a dict update
+        upd = dict(act.updates)
+        return [self.expr(act.guard, i)] + [post[n] == self.expr(e, i) for n, e in upd.items()]
+
+    def enabled(self, i: int) -> z3.BoolRef:
+        """Some action's guard holds in state ``i``."""
+        return self._or([self.expr(a.guard, i) for a in self.model.actions])
+
+    def prop_violation(self, prop: Property, i: int) -> z3.BoolRef:
+        """State ``i`` violates ``prop``: a false invariant, or a non-terminal dead end."""
+        if isinstance(prop, Invariant):
+            return z3.Not(self.expr(prop.expr, i))
+        if isinstance(prop, DeadlockFree):
+            return z3.And(z3.Not(self.enabled(i)), z3.Not(self.expr(self.model.terminal, i)))
+        raise TypeError(f"encode: unsupported property {prop!r}")

@@ -1,0 +1,213 @@
+"""Explicit-state breadth-first model checking: the reference engine.
+
+Why BFS with parent pointers: every state is discovered at its minimal distance from an
+initial state, so the first violation seen of each property yields a shortest
+counterexample, and the other engines' depths can be compared against it.
+
+Depth bookkeeping.  Invariants are checked when a state is discovered, deadlock when it
+is expanded.  While layer ``d`` is being expanded, every state at depth ``<= d`` has been
+checked against the invariants, but only states at depth ``< d`` for deadlock.  An
+``unknown`` outcome therefore reports ``depth = d`` for an invariant and ``d - 1`` for a
+deadlock property: the deepest layer the property was fully checked on (``-1`` = not even
+all initial states).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pyspec.evaluate import Fn, compile_expr
+from pyspec.successors import compiled, initial_states
+from pyspec.trace import Outcome, State, Trace
+from tlamodel.ir import DeadlockFree, Invariant, Model
+
+ENGINE = "explicit"
+#: how many expanded states between two looks at the clock
+_CLOCK_EVERY = 512
+
+Parents = dict[State, "tuple[State, int] | None"]
+
+
+def check(model: Model, properties: list[str] | None = None,
+          max_states: int | None = None, timeout: float | None = None) -> dict[str, Outcome]:
+    """Check ``properties`` (default: all of the model's) by exhaustive BFS.
+
+    Stops when every requested property is violated, the state space is exhausted, or
+    ``max_states`` distinct states / ``timeout`` seconds are reached (then the properties
+    not yet violated are ``unknown``)."""
+    names = [p.name for p in model.properties] if properties is None else list(properties)
+    known = {p.name for p in model.properties}
+    for n in names:
+        if n not in known:
+            raise KeyError(f"model {model.name} has no property {n!r} "
+                           f"(known: {', '.join(sorted(known)) or 'none'})")
+    if not names:
+        return {}
+    search = _Search(model, dict.fromkeys(names), max_states, timeout)
+    return search.run()
+
+
+def reachable_count(model: Model, max_states: int | None = None,
+                    timeout: float | None = None) -> int:
+    """Number of distinct reachable states (raises RuntimeError if a limit cuts it short)."""
+    search = _Search(model, {}, max_states, timeout)
+    search.run()
+    if search.stopped:
+        raise RuntimeError(f"model {model.name}: {search.stopped} after "
+                           f"{len(search.parents)} states")
+    return len(search.parents)
+
+
+def trace_to(parents: Parents, state: State) -> Trace:
+    """Follow parent pointers back to an initial state."""
+    states = [state]
+    acts: list[int] = []
+    link = parents[state]
+    while link is not None:
+        prev, act = link
+        states.append(prev)
+        acts.append(act)
+        link = parents[prev]
+    states.reverse()
+    acts.reverse()
+    return Trace(tuple(states), tuple(acts))
+
+
+@dataclass
+class _Search:
+    """One BFS run; mutable bookkeeping lives here rather than in a huge function."""
+    model: Model
+    wanted: dict[str, None]
+    max_states: int | None
+    timeout: float | None
+
+    def __post_init__(self) -> None:
+        self.start = time.monotonic()
+        self.cm = compiled(self.model)
+        index = self.cm.index
+        self.parents: Parents = {}
+        self.results: dict[str, Outcome] = {}
+        self.invariants: list[tuple[str, Fn]] = []
+        self.deadlock: list[str] = []
+        for name in self.wanted:
+            prop = self.model.property(name)
+            if isinstance(prop, Invariant):
+                self.invariants.append((name, compile_expr(prop.expr, index)))
+            elif isinstance(prop, DeadlockFree):
+                self.deadlock.append(name)
+            else:
+                raise TypeError(f"property {name}: unsupported kind {type(prop).__name__}")
+        self.stopped = ""          # reason the search was cut short, "" if it was not
+        self.layer_depth = -1      # the layer being expanded (-1: discovering initial states)
+        self.diameter = 0
+
+    # ------------------------------------------------------------ main loop
+    def run(self) -> dict[str, Outcome]:
+        if self._discover_initial():
+            self._bfs()
+        return self._finish()
+
+    def _done(self) -> bool:
+        """Everything requested is violated (a count-only search never is)."""
+        return bool(self.wanted) and not self.invariants and not self.deadlock
+
+    def _limit_hit(self) -> bool:
+        if self.max_states is not None and len(self.parents) >= self.max_states:
+            self.stopped = f"state limit {self.max_states} reached"
+            return True
+        return False
+
+    def _clock_hit(self) -> bool:
+        if self.timeout is not None and time.monotonic() - self.start > self.timeout:
+            self.stopped = f"timeout {float(self.timeout)}s"
+            return True
+        return False
+
+    def _discover_initial(self) -> bool:
+        """Store and invariant-check the initial states; False if the search must stop."""
+        parents = self.parents
+        for n, s in enumerate(initial_states(self.model)):
+            if s in parents:
+                continue
+            if self._limit_hit() or (n % _CLOCK_EVERY == 0 and n and self._clock_hit()):
+                return False
+            parents[s] = None
+            self._check_invariants(s)
+            if self._done():
+                return False
+        return True
+
+    def _bfs(self) -> None:
+        parents = self.parents
+        candidates = self.cm.candidates
+        terminal = self.cm.terminal
+        layer: list[State] = list(parents)
+        depth = 0
+        expanded = 0
+        max_states = self.max_states if self.max_states is not None else -1
+        while layer:
+            self.layer_depth = depth
+            nxt: list[State] = []
+            for s in layer:
+                expanded += 1
+                if expanded % _CLOCK_EVERY == 0 and self._clock_hit():
+                    return
+                any_enabled = False
+                for a in candidates(s):
+                    if not a.guard(s):
+                        continue
+                    any_enabled = True
+                    t = a.fire(s)
+                    if t in parents:
+                        continue
+                    if len(parents) == max_states:
+                        self._limit_hit()
+                        return
+                    parents[t] = (s, a.index)
+                    nxt.append(t)
+                    if self.invariants:
+                        self._check_invariants(t)
+                        if self._done():
+                            return
+                if not any_enabled and self.deadlock and not terminal(s):
+                    self._violate(self.deadlock, s)
+                    self.deadlock = []
+                    if self._done():
+                        return
+            if nxt:
+                depth += 1
+                self.diameter = depth
+            layer = nxt
+
+    # ------------------------------------------------------------ properties
+    def _check_invariants(self, s: State) -> None:
+        broken = [name for name, f in self.invariants if not f(s)]
+        if broken:
+            self._violate(broken, s)
+            self.invariants = [(n, f) for n, f in self.invariants if n not in broken]
+
+    def _violate(self, names: list[str], s: State) -> None:
+        trace = trace_to(self.parents, s)
+        for name in names:
+            self.results[name] = Outcome(
+                property=name, status="violated", depth=trace.length, trace=trace,
+                states=len(self.parents), seconds=time.monotonic() - self.start,
+                engine=ENGINE)
+
+    def _finish(self) -> dict[str, Outcome]:
+        seconds = time.monotonic() - self.start
+        nstates = len(self.parents)
+        for name in self.wanted:
+            if name in self.results:
+                continue
+            if self.stopped:
+                is_inv = isinstance(self.model.property(name), Invariant)
+                depth = self.layer_depth if is_inv else max(-1, self.layer_depth - 1)
+                self.results[name] = Outcome(
+                    property=name, status="unknown", depth=depth, exhaustive=False,
+                    states=nstates, seconds=seconds, engine=ENGINE, reason=self.stopped)
+            else:
+                self.results[name] = Outcome(
+                    property=name, status="holds", depth=self.diameter, exhaustive=True,
+                    states=nstates, seconds=seconds, engine=ENGINE)
+        return {name: self.results[name] for name in self.wanted}

@@ -1,0 +1,119 @@
+"""Replay: re-execute a counterexample with the reference semantics before anyone sees it.
+
+Why: every engine (including the Z3 ones) produces a ``Trace``; replaying it through
+``pyspec.successors`` turns an encoding bug into a loud error naming the step, the
+statement and the variable, instead of a bogus counterexample in a report.
+
+Numbering: "state i" is ``trace.states[i]``; "step i" (1-based) is the action
+``trace.actions[i-1]`` that leads from state i-1 to state i.
+"""
+from __future__ import annotations
+
+from pyspec.evaluate import evaluate
+from pyspec.successors import compiled, enabled, is_deadlock
+from pyspec.trace import State, Trace
+from tlamodel.ir import Action, DeadlockFree, Invariant, Model, show_expr, show_value
+
+
+class ReplayError(Exception):
+    """A trace that is not a run of the model, or does not violate what it claims to.
+
+    ``step`` is the 1-based step (0 for the initial state), ``variable`` the first
+    mismatching variable if any, ``expected`` (the model's value) and ``actual`` (the
+    trace's value) rendered with ``show_value``."""
+
+    def __init__(self, message: str, step: int | None = None, variable: str | None = None,
+                 expected: str | None = None, actual: str | None = None) -> None:
+        super().__init__(message)
+        self.step = step
+        self.variable = variable
+        self.expected = expected
+        self.actual = actual
+
+
+def replay(model: Model, trace: Trace) -> None:
+    """Raise ReplayError unless ``trace`` is a run of ``model`` from an initial state."""
+    cm = compiled(model)
+    for i, s in enumerate(trace.states):
+        if len(s) != cm.nvars:
+            raise ReplayError(f"state {i} has {len(s)} values but model {model.name} has "
+                              f"{cm.nvars} variables", step=i)
+    _check_initial(model, trace.states[0])
+    nacts = len(model.actions)
+    for step, a in enumerate(trace.actions, start=1):
+        pre, post = trace.states[step - 1], trace.states[step]
+        if not (isinstance(a, int) and 0 <= a < nacts):
+            raise ReplayError(f"step {step}: action index {a!r} out of range "
+                              f"(model {model.name} has {nacts} actions)", step=step)
+        act = model.actions[a]
+        if not cm.actions[a].guard(pre):
+            raise ReplayError(f"step {step} ({_describe(act)}): action is not enabled, guard "
+                              f"{show_expr(act.guard)} is false in state {step - 1}", step=step)
+        _compare(model, step, act, cm.actions[a].fire(pre), post)
+    if trace.loop_start is not None:
+        ls = trace.loop_start
+        if not 0 <= ls < len(trace.states):
+            raise ReplayError(f"loop_start {ls} is not a state of the trace "
+                              f"(states 0..{len(trace.states) - 1})")
+        if trace.states[-1] != trace.states[ls]:
+            diffs = _diffs(model, trace.states[ls], trace.states[-1])
+            name, exp, act_v = diffs[0]
+            raise ReplayError(f"lasso does not close: last state {len(trace.states) - 1} "
+                              f"differs from loop_start state {ls}: {_render(diffs)}",
+                              step=trace.length, variable=name, expected=exp, actual=act_v)
+
+
+def check_violation(model: Model, trace: Trace, property_name: str) -> None:
+    """Replay ``trace`` and confirm ``property_name`` is violated in its last state."""
+    replay(model, trace)
+    prop = model.property(property_name)
+    last = trace.states[-1]
+    where = f"last state {len(trace.states) - 1}"
+    if isinstance(prop, Invariant):
+        if evaluate(prop.expr, last, compiled(model).index):
+            raise ReplayError(f"invariant {prop.name} ({show_expr(prop.expr)}) holds in "
+                              f"{where}; the trace is not a counterexample", step=trace.length)
+    elif isinstance(prop, DeadlockFree):
+        if not is_deadlock(model, last):
+            on = enabled(model, last)
+            why = (f"enabled: {', '.join(_describe(model.actions[i]) for i in on)}" if on
+                   else "Model.terminal is true there")
+            raise ReplayError(f"{prop.name}: {where} is not a deadlock ({why})",
+                              step=trace.length)
+    else:
+        raise ReplayError(f"property {property_name}: unsupported kind {type(prop).__name__}")
+
+
+# ---------------------------------------------------------------- helpers
+def _describe(act: Action) -> str:
+    where = f" at {act.info.loc}" if act.info.loc is not None else ""
+    return f"task {act.task}: {act.info.text}{where}"
+
+
+def _check_initial(model: Model, s0: State) -> None:
+    for decl, allowed, v in zip(model.vars, model.init, s0):
+        if v not in allowed:
+            shown = ", ".join(show_value(decl.type, x) for x in allowed)
+            raise ReplayError(f"state 0 is not an initial state: {decl.name} = "
+                              f"{show_value(decl.type, v)}, allowed: {shown or 'nothing'}",
+                              step=0, variable=decl.name, expected=shown,
+                              actual=show_value(decl.type, v))
+
+
+def _diffs(model: Model, expected: State, actual: State) -> list[tuple[str, str, str]]:
+    return [(d.name, show_value(d.type, e), show_value(d.type, a))
+            for d, e, a in zip(model.vars, expected, actual) if e != a]
+
+
+def _render(diffs: list[tuple[str, str, str]]) -> str:
+    return "; ".join(f"{n} expected {e} but trace has {a}" for n, e, a in diffs)
+
+
+def _compare(model: Model, step: int, act: Action, expected: State, actual: State) -> None:
+    diffs = _diffs(model, expected, actual)
+    if diffs:
+        name, exp, act_v = diffs[0]
+        raise ReplayError(f"step {step} ({_describe(act)}): post-state differs from the "
+                          f"model: {_render(diffs)}", step=step, variable=name,
+                          expected=exp, actual=act_v)
+

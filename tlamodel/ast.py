@@ -1,0 +1,187 @@
+"""Syntax trees of the C-like code in design files (before names are resolved).
+
+Every node carries its SourceLoc so that type errors, unknown names and run-time
+failures point at the design author's own text.  Statements also keep their source
+text: that is what a counterexample trace prints for the step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from tlamodel.ir import SourceLoc
+
+
+# ---------------------------------------------------------------- expressions
+@dataclass(frozen=True)
+class Name:
+    id: str
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class IntLit:
+    value: int
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class BoolLit:
+    value: bool
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class SetLit:
+    elems: tuple["AExpr", ...]
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    args: tuple["AExpr", ...]
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class Field:
+    obj: "AExpr"
+    field: str
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str          # "!" or "-"
+    arg: "AExpr"
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str          # && || => == != < <= > >= + - & in
+    left: "AExpr"
+    right: "AExpr"
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class Ternary:
+    cond: "AExpr"
+    then: "AExpr"
+    other: "AExpr"
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class Quant:
+    kind: str        # forall / exists
+    var: str
+    domain: str
+    body: "AExpr"
+    loc: SourceLoc
+
+
+AExpr = Union[Name, IntLit, BoolLit, SetLit, Call, Field, Unary, Binary, Ternary, Quant]
+
+
+# ---------------------------------------------------------------- statements
+@dataclass(frozen=True)
+class Assign:
+    target: AExpr    # Name or Field
+    op: str          # = += -=
+    value: AExpr
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class CallStmt:
+    func: str
+    args: tuple[AExpr, ...]
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class If:
+    cond: AExpr
+    then: "Block"
+    other: "Stmt | None"
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class While:
+    cond: AExpr
+    body: "Block"
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class Atomic:
+    body: "Block"
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class Await:
+    cond: AExpr
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class Either:
+    branches: tuple["Block", ...]
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class Choose:
+    var: str
+    domain: str
+    cond: AExpr | None
+    body: "Block"
+    other: "Block | None"
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class Assert:
+    cond: AExpr
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class Jump:
+    kind: str        # return / break / continue / goto / skip
+    target: str | None
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class Labeled:
+    label: str
+    stmt: "Stmt"
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
+class Block:
+    stmts: tuple["Stmt", ...]
+    loc: SourceLoc
+    text: str
+
+
+Stmt = Union[Assign, CallStmt, If, While, Atomic, Await, Either, Choose, Assert, Jump,
+             Labeled, Block]

@@ -1,0 +1,461 @@
+"""Statements: compile one task's code into guarded actions over its program counter.
+
+Granularity is the model (ARCHITECTURE.md): every statement outside ``atomic { }`` is one
+step, and an ``if``/``while`` test is a step of its own (it reads shared state).  An
+``atomic`` block is *one* action: it is executed symbolically here, path by path, so that
+each feasible path through it becomes a guarded simultaneous assignment, and an ``await``
+inside it is a guard on the whole block (the block does not start until it can finish).
+Procedure calls are inlined, so the trace can name the kernel function of every step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Union
+
+from tlamodel import ast as A
+from tlamodel.errors import DesignError, did_you_mean
+from tlamodel.fold import op
+from tlamodel.ir import BOOL, FALSE, TRUE, Expr, IntType, PcInfo, SourceLoc, StepInfo, const, var
+from tlamodel.lower import Binding, Env, Lowerer, Thunk, same_kind, type_name
+
+MAX_PATHS = 4096
+MAX_INLINE_DEPTH = 48
+
+RetToken = tuple[str, int]           # ("ret", frame id): return inside an inlined atomic call
+Exit = Union[int, RetToken, None]    # None: falls through to the next statement
+
+
+@dataclass(frozen=True)
+class LabelRef:
+    frame: int
+    name: str
+    loc: SourceLoc
+
+
+@dataclass
+class Frame:
+    """One inlined procedure instance."""
+    env: Env
+    stack: tuple[str, ...]
+    ret: Exit
+    fid: int
+    labels: dict[str, int] = field(default_factory=dict)
+    loops: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass
+class Path:
+    guard: Expr
+    sigma: dict[str, Expr]
+    errors: list[tuple[Expr, str]]
+    notes: list[str]
+    exit: Exit = None
+
+    def fork(self) -> "Path":
+        return Path(self.guard, dict(self.sigma), list(self.errors), list(self.notes), self.exit)
+
+
+@dataclass
+class Edge:
+    src: int
+    dst: int
+    guard: Expr
+    updates: dict[str, Expr]
+    errors: list[tuple[Expr, str]]
+    info: StepInfo
+
+
+class ErrorRegistry:
+    """Run-time failures (assertions, out-of-range writes) share one error variable."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = ["none"]
+
+    def id(self, message: str) -> int:
+        if message not in self.messages:
+            self.messages.append(message)
+        return self.messages.index(message)
+
+
+def _short(text: str, n: int = 100) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+class TaskCompiler:
+    def __init__(self, low: Lowerer, task: str, errors: ErrorRegistry) -> None:
+        self.low = low
+        self.task = task
+        self.errors = errors
+        self.pcs: list[PcInfo | None] = []
+        self.edges: list[Edge] = []
+        self.alias: dict[int, int | LabelRef] = {}
+        self.frames: dict[int, Frame] = {}
+        self.done_pc = -1
+
+    # ------------------------------------------------------------ driver
+    def compile(self, body: tuple[A.Stmt, ...], loc: SourceLoc) -> None:
+        start = self.new_pc()
+        self.done_pc = self.new_pc()
+        self.pcs[self.done_pc] = PcInfo("finished", (), loc)
+        current = self.low.scope.consts[self.task]
+        frame = self.new_frame(Env((("current", current),)), (), self.done_pc)
+        self.seq(body, start, self.done_pc, frame)
+
+    def new_pc(self) -> int:
+        self.pcs.append(None)
+        return len(self.pcs) - 1
+
+    def new_frame(self, env: Env, stack: tuple[str, ...], ret: Exit) -> Frame:
+        f = Frame(env, stack, ret, len(self.frames))
+        self.frames[f.fid] = f
+        return f
+
+    def resolve(self, pc: int) -> int:
+        seen: list[int] = []
+        while pc in self.alias:
+            if pc in seen:
+                raise DesignError(f"task {self.task}: a loop of jumps that never executes a "
+                                  "statement (goto/continue without a step)")
+            seen.append(pc)
+            target = self.alias[pc]
+            if isinstance(target, LabelRef):
+                frame = self.frames[target.frame]
+                if target.name not in frame.labels:
+                    raise DesignError(f"unknown label '{target.name}'", target.loc,
+                                      hint=did_you_mean(target.name, frame.labels))
+                dst = frame.labels[target.name]
+                if dst < 0:
+                    raise DesignError(f"cannot jump into the atomic block at '{target.name}'",
+                                      target.loc)
+                self.alias[pc] = dst
+                target = dst
+            pc = target
+        return pc
+
+    # ------------------------------------------------------------ non-atomic statements
+    def seq(self, stmts: tuple[A.Stmt, ...], p: int, q: int, frame: Frame) -> None:
+        if not stmts:
+            self.alias[p] = q
+            return
+        cur = p
+        for i, s in enumerate(stmts):
+            nxt = q if i == len(stmts) - 1 else self.new_pc()
+            self.stmt(s, cur, nxt, frame, None)
+            cur = nxt
+
+    def info(self, s: A.Stmt, frame: Frame, label: str | None, detail: tuple[str, ...] = (),
+             text: str | None = None) -> StepInfo:
+        return StepInfo(_short(text if text is not None else s.text), s.loc, label, frame.stack,
+                        detail)
+
+    def emit(self, src: int, dst: int, guard: Expr, updates: dict[str, Expr],
+             errs: list[tuple[Expr, str]], info: StepInfo) -> None:
+        if guard.op == "const" and guard.value is False:
+            return
+        if self.pcs[src] is None:
+            self.pcs[src] = PcInfo(info.text, info.stack, info.loc)
+        for _, msg in errs:
+            self.errors.id(msg)
+        self.edges.append(Edge(src, dst, guard, updates, errs, info))
+
+    def stmt(self, s: A.Stmt, p: int, q: int, frame: Frame, label: str | None) -> None:
+        if isinstance(s, A.Labeled):
+            if s.label in frame.labels:
+                raise DesignError(f"label '{s.label}' is defined twice", s.loc)
+            frame.labels[s.label] = p
+            self.stmt(s.stmt, p, q, frame, s.label)
+        elif isinstance(s, A.Block):
+            self.seq(s.stmts, p, q, frame)
+        elif isinstance(s, A.CallStmt):
+            callee, body = self.inline(s, frame, q)
+            self.seq(body, p, q, callee)
+        elif isinstance(s, A.If):
+            self.if_stmt(s, p, q, frame, label)
+        elif isinstance(s, A.While):
+            self.while_stmt(s, p, q, frame, label)
+        elif isinstance(s, A.Either):
+            for i, b in enumerate(s.branches):
+                entry = self.new_pc()
+                self.emit(p, entry, TRUE, {}, [], self.info(s, frame, label, (f"branch {i + 1}",)))
+                self.seq(b.stmts, entry, q, frame)
+        elif isinstance(s, A.Choose):
+            self.choose_stmt(s, p, q, frame, label)
+        elif isinstance(s, A.Jump) and s.kind != "skip":
+            self.alias[p] = self.jump_target(s, frame)  # type: ignore[assignment]
+        elif isinstance(s, A.Jump):
+            self.alias[p] = q
+        else:  # Assign, Assert, Await, Atomic: one action per feasible path
+            body = s.body.stmts if isinstance(s, A.Atomic) else (s,)
+            text = s.body.text if isinstance(s, A.Atomic) else s.text
+            paths = self.sym_seq(body, [Path(TRUE, {}, [], [])], frame, atomic=True)
+            for path in paths:
+                dst = q if path.exit is None else path.exit
+                assert isinstance(dst, int)
+                self.emit(p, dst, path.guard, self.changed(path), path.errors,
+                          self.info(s, frame, label, tuple(path.notes), "atomic " + text
+                                    if isinstance(s, A.Atomic) else text))
+
+    def jump_target(self, s: A.Jump, frame: Frame) -> int | LabelRef:
+        if s.kind == "return":
+            if not isinstance(frame.ret, int):
+                raise AssertionError("return token outside atomic")
+            return frame.ret
+        if s.kind == "goto":
+            assert s.target is not None
+            return LabelRef(frame.fid, s.target, s.loc)
+        if not frame.loops:
+            raise DesignError(f"'{s.kind}' outside a while loop", s.loc)
+        head, exit_ = frame.loops[-1]
+        return exit_ if s.kind == "break" else head
+
+    def if_stmt(self, s: A.If, p: int, q: int, frame: Frame, label: str | None) -> None:
+        c = self.low.cond(s.cond, frame.env)
+        if c.op == "const":   # decided at compile time: no step
+            if c.value:
+                self.seq(s.then.stmts, p, q, frame)
+            elif s.other is not None:
+                self.stmt(s.other, p, q, frame, None)
+            else:
+                self.alias[p] = q
+            return
+        t = self.new_pc()
+        self.emit(p, t, c, {}, [], self.info(s, frame, label, ("-> true",)))
+        self.seq(s.then.stmts, t, q, frame)
+        if s.other is None:
+            self.emit(p, q, op("not", c), {}, [], self.info(s, frame, label, ("-> false",)))
+        else:
+            e = self.new_pc()
+            self.emit(p, e, op("not", c), {}, [], self.info(s, frame, label, ("-> false",)))
+            self.stmt(s.other, e, q, frame, None)
+
+    def while_stmt(self, s: A.While, p: int, q: int, frame: Frame, label: str | None) -> None:
+        c = self.low.cond(s.cond, frame.env)
+        if c.op == "const" and not c.value:
+            self.alias[p] = q
+            return
+        b = self.new_pc()
+        if c.op == "const":      # while (true): the loop head is not a step of its own
+            self.alias[p] = b
+        else:
+            self.emit(p, b, c, {}, [], self.info(s, frame, label, ("-> true",)))
+            self.emit(p, q, op("not", c), {}, [], self.info(s, frame, label, ("-> false",)))
+        inner = replace(frame, loops=frame.loops + ((p, q),))
+        self.seq(s.body.stmts, b, p, inner)
+        frame.labels.update(inner.labels)
+
+    def choose_stmt(self, s: A.Choose, p: int, q: int, frame: Frame, label: str | None) -> None:
+        values, conds = self.choose_options(s, frame.env, None)
+        for v, c in zip(values, conds):
+            entry = self.new_pc()
+            self.emit(p, entry, c, {}, [], self.info(s, frame, label, (f"{s.var} = {v[0]}",)))
+            self.seq(s.body.stmts, entry, q, replace(frame, env=frame.env.bind([(s.var, v[1])])))
+        if s.other is not None:
+            entry = self.new_pc()
+            self.emit(p, entry, op("not", op("or", *conds)), {}, [],
+                      self.info(s, frame, label, ("no candidate",)))
+            self.seq(s.other.stmts, entry, q, frame)
+
+    def choose_options(self, s: A.Choose, env: Env, read: object) -> tuple[list[tuple[str, Expr]], list[Expr]]:
+        sc = self.low.scope
+        if s.domain not in sc.enums:
+            raise DesignError(f"cannot choose from '{s.domain}'", s.loc,
+                              hint=did_you_mean(s.domain, sc.enums) or "choose from task, group, "
+                              "signal or an enum")
+        ty = sc.enums[s.domain]
+        values = [(n, const(i, ty)) for i, n in enumerate(ty.values)]
+        conds = [TRUE if s.cond is None else
+                 self.low.cond(s.cond, env.bind([(s.var, v)]), read)  # type: ignore[arg-type]
+                 for _, v in values]
+        return values, conds
+
+    def inline(self, s: A.CallStmt, frame: Frame, ret: Exit) -> tuple[Frame, tuple[A.Stmt, ...]]:
+        sc = self.low.scope
+        proc = sc.procedures.get(s.func)
+        if proc is None:
+            if s.func in sc.defines:
+                raise DesignError(f"{s.func}() is a define (a value); it cannot be a statement",
+                                  s.loc, hint="use it in a condition or an assignment")
+            raise DesignError(f"unknown procedure '{s.func}'", s.loc,
+                              hint=did_you_mean(s.func, sc.procedures))
+        if len(s.args) != len(proc.params):
+            raise DesignError(f"{s.func}() takes {len(proc.params)} argument(s), got {len(s.args)}",
+                              s.loc, hint=f"{s.func}({', '.join(proc.params)})")
+        if s.func in frame.stack:
+            chain = " -> ".join(frame.stack[frame.stack.index(s.func):] + (s.func,))
+            raise DesignError(f"recursive call: {chain}", s.loc,
+                              hint="procedures are inlined; recursion is not allowed")
+        if len(frame.stack) >= MAX_INLINE_DEPTH:
+            raise DesignError(f"calls nest more than {MAX_INLINE_DEPTH} deep", s.loc)
+        binds: list[tuple[str, Binding]] = [("current", frame.env.lookup("current"))]  # type: ignore[list-item]
+        binds += [(p, Thunk(a, frame.env)) for p, a in zip(proc.params, s.args)]
+        callee = self.new_frame(Env(tuple(binds)), frame.stack + (s.func,), ret)
+        return callee, proc.body
+
+    # ------------------------------------------------------------ atomic (symbolic) execution
+    def changed(self, path: Path) -> dict[str, Expr]:
+        return {k: v for k, v in path.sigma.items() if not (v.op == "var" and v.name == k)}
+
+    def reader(self, path: Path):  # noqa: ANN201 - a closure
+        types = self.low.scope.var_types
+        return lambda name: path.sigma.get(name) or var(name, types[name])
+
+    def sym_seq(self, stmts: tuple[A.Stmt, ...], paths: list[Path], frame: Frame,
+                atomic: bool) -> list[Path]:
+        for s in stmts:
+            out: list[Path] = []
+            for path in paths:
+                if path.exit is not None:
+                    out.append(path)
+                else:
+                    out.extend(self.sym(s, path, frame))
+            paths = [pp for pp in out if not (pp.guard.op == "const" and pp.guard.value is False)]
+            if len(paths) > MAX_PATHS:
+                raise DesignError(f"atomic block has more than {MAX_PATHS} paths", s.loc,
+                                  hint="split it into smaller atomic blocks")
+        return paths
+
+    def sym(self, s: A.Stmt, path: Path, frame: Frame) -> list[Path]:
+        low, read = self.low, self.reader(path)
+        if isinstance(s, A.Assign):
+            self.sym_assign(s, path, frame)
+            return [path]
+        if isinstance(s, A.Labeled):
+            frame.labels.setdefault(s.label, -1)
+            return self.sym(s.stmt, path, frame)
+        if isinstance(s, (A.Block, A.Atomic)):
+            body = s.stmts if isinstance(s, A.Block) else s.body.stmts
+            return self.sym_seq(body, [path], frame, True)
+        if isinstance(s, A.Await):
+            path.guard = op("and", path.guard, low.cond(s.cond, frame.env, read))
+            return [path]
+        if isinstance(s, A.Assert):
+            c = low.cond(s.cond, frame.env, read)
+            if not (c.op == "const" and c.value):
+                msg = f"assertion failed: {s.text} ({s.loc})"
+                path.errors.append((op("not", c), msg))
+            return [path]
+        if isinstance(s, A.If):
+            c = low.cond(s.cond, frame.env, read)
+            branches: list[tuple[Expr, tuple[A.Stmt, ...], str]] = [
+                (c, s.then.stmts, "true"),
+                (op("not", c), (s.other,) if s.other is not None else (), "false")]
+            out: list[Path] = []
+            for g, body, word in branches:
+                if g.op == "const" and not g.value:
+                    continue
+                pp = path.fork()
+                pp.guard = op("and", pp.guard, g)
+                if c.op != "const":
+                    pp.notes.append(f"{s.text} -> {word}")
+                out.extend(self.sym_seq(body, [pp], frame, True))
+            return out
+        if isinstance(s, A.Either):
+            out = []
+            for i, b in enumerate(s.branches):
+                pp = path.fork()
+                pp.notes.append(f"either: branch {i + 1}")
+                out.extend(self.sym_seq(b.stmts, [pp], frame, True))
+            return out
+        if isinstance(s, A.Choose):
+            values, conds = self.choose_options(s, frame.env, read)
+            out = []
+            for (name, v), c in zip(values, conds):
+                pp = path.fork()
+                pp.guard = op("and", pp.guard, c)
+                pp.notes.append(f"{s.text} -> {s.var} = {name}")
+                out.extend(self.sym_seq(s.body.stmts, [pp],
+                                        replace(frame, env=frame.env.bind([(s.var, v)])), True))
+            if s.other is not None:
+                pp = path.fork()
+                pp.guard = op("and", pp.guard, op("not", op("or", *conds)))
+                pp.notes.append(f"{s.text} -> no candidate")
+                out.extend(self.sym_seq(s.other.stmts, [pp], frame, True))
+            return out
+        if isinstance(s, A.CallStmt):
+            token: RetToken = ("ret", len(self.frames))
+            callee, body = self.inline(s, frame, token)
+            paths = self.sym_seq(body, [path], callee, True)
+            for pp in paths:
+                if pp.exit == token:
+                    pp.exit = None
+            return paths
+        if isinstance(s, A.Jump):
+            if s.kind == "skip":
+                return [path]
+            target = self.jump_target(s, frame)
+            if isinstance(target, LabelRef):
+                pc = self.new_pc()
+                self.alias[pc] = target
+                target = pc
+            path.exit = target
+            return [path]
+        if isinstance(s, A.While):
+            raise DesignError("a while loop inside atomic { } is not supported: an atomic block "
+                              "is one step of the model", s.loc,
+                              hint="move the loop outside, or unroll it with if")
+        raise AssertionError(s)
+
+    def lvalue(self, target: A.AExpr, env: Env, read) -> list[tuple[str, Expr]]:  # noqa: ANN001
+        """The variables an assignment target may denote, each with the condition under
+        which it is the one written (a case split when the owner is not known statically)."""
+        sc = self.low.scope
+        if isinstance(target, A.Name):
+            b = env.lookup(target.id)
+            if isinstance(b, Thunk):
+                return self.lvalue(b.expr, b.env, read)
+            if b is None and target.id in sc.fields["global"]:
+                return [(target.id, TRUE)]
+            if b is None and target.id in sc.fields["task"]:
+                raise DesignError(f"'{target.id}' is a per-task variable; say whose", target.loc,
+                                  hint=f"write current.{target.id} = ...")
+            raise DesignError(f"cannot assign to '{target.id}'", target.loc,
+                              hint=did_you_mean(target.id, sc.fields["global"]) or
+                              "only state variables can be assigned")
+        if isinstance(target, A.Field):
+            obj = self.low.expr(target.obj, env, read)
+            if obj.type == sc.enums["task"]:
+                owners, kind = sc.tasks, "task"
+            elif obj.type == sc.enums["group"]:
+                owners, kind = sc.groups, "group"
+            else:
+                raise DesignError(f"'.{target.field}' needs a task or a group", target.loc)
+            if target.field not in sc.fields[kind]:
+                raise DesignError(f"{kind}s have no field '{target.field}'", target.loc,
+                                  hint=did_you_mean(target.field, sc.fields[kind]))
+            if obj.op == "const":
+                return [(f"{owners[int(obj.value)]}.{target.field}", TRUE)]  # type: ignore[arg-type]
+            return [(f"{o}.{target.field}", op("eq", obj, const(i, obj.type)))
+                    for i, o in enumerate(owners)]
+        raise DesignError("the left side of an assignment must be a variable", target.loc)
+
+    def sym_assign(self, s: A.Assign, path: Path, frame: Frame) -> None:
+        read = self.reader(path)
+        targets = self.lvalue(s.target, frame.env, read)
+        types = self.low.scope.var_types
+        ty = types[targets[0][0]]
+        rhs = self.low.expr(s.value, frame.env, read, ty)
+        if s.op != "=":
+            if not isinstance(ty, IntType) or not isinstance(rhs.type, IntType):
+                raise DesignError(f"'{s.op}' needs an int on both sides, found "
+                                  f"{type_name(ty)} and {type_name(rhs.type)}", s.loc,
+                                  hint="for sets write x = x + {A}")
+        elif not same_kind(ty, rhs.type):
+            raise DesignError(f"type mismatch: cannot assign {type_name(rhs.type)} to "
+                              f"{type_name(ty)} variable", s.loc)
+        updates: dict[str, Expr] = {}
+        for name, when in targets:
+            old = read(name)
+            val = rhs if s.op == "=" else self.low._arith("add" if s.op == "+=" else "sub", old, rhs)
+            if isinstance(ty, IntType) and isinstance(val.type, IntType) and not (
+                    ty.lo <= val.type.lo and val.type.hi <= ty.hi):
+                bad = op("or", op("lt", val, const(ty.lo, IntType(ty.lo, ty.lo))),
+                         op("lt", const(ty.hi, IntType(ty.hi, ty.hi)), val))
+                bad = op("and", when, bad)
+                if not (bad.op == "const" and not bad.value):
+                    path.errors.append((bad, f"value out of range {ty.lo}..{ty.hi} for {name}: "
+                                             f"{s.text} ({s.loc})"))
+                val = op("ite", bad, old, val, ty=ty)
+            if val.type != ty and isinstance(ty, IntType):
+                val = replace(val, type=ty) if val.op != "const" else const(val.value, ty)  # type: ignore[arg-type]
+            updates[name] = op("ite", when, val, old, ty=ty)
+        path.sigma.update(updates)

@@ -1,0 +1,65 @@
+"""Errors a design author sees: file:line:col, the offending line with a caret, a hint.
+
+Every user mistake becomes a ``DesignError``; the CLI prints ``render()`` and exits 2.
+Anything else escaping the front end is a flagcheck bug, not a user error.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from tlamodel.ir import SourceLoc
+
+
+@dataclass
+class DesignError(Exception):
+    message: str
+    loc: SourceLoc | None = None
+    hint: str = ""
+    context: str = ""   # e.g. "in procedure send_signal, inlined from task T"
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def render(self) -> str:
+        head = f"{self.loc}: error: {self.message}" if self.loc else f"error: {self.message}"
+        lines = [head]
+        if self.context:
+            lines.append(f"  ({self.context})")
+        snippet = _source_line(self.loc)
+        if snippet is not None and self.loc is not None:
+            lines.append("  " + snippet.rstrip("\n").expandtabs(1))
+            lines.append("  " + " " * max(self.loc.col - 1, 0) + "^")
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
+_LINES: dict[str, list[str]] = {}
+
+
+def remember_source(path: str, text: str) -> None:
+    """Keep file text so errors can quote the offending line."""
+    _LINES[path] = text.splitlines()
+
+
+def _source_line(loc: SourceLoc | None) -> str | None:
+    if loc is None:
+        return None
+    lines = _LINES.get(loc.file)
+    if lines is None:
+        try:
+            lines = Path(loc.file).read_text(errors="replace").splitlines()
+        except OSError:
+            return None
+        _LINES[loc.file] = lines
+    if 1 <= loc.line <= len(lines):
+        return lines[loc.line - 1]
+    return None
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""

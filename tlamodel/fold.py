@@ -1,0 +1,55 @@
+"""Constant folding on IR nodes.
+
+Why in the front end: a procedure called with constant arguments (``task_work_add(T,
+TWA_SIGNAL)``) must not turn ``if (notify == TWA_SIGNAL)`` into a step of the trace; the
+branch is decided at compile time, as the C preprocessor and compiler would.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from tlamodel.ir import BOOL, Expr, IntType, Type, Value, conj, const, disj, mk, neg
+
+_CONCRETE: dict[str, Callable[..., Value]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "union": lambda a, b: a | b,
+    "inter": lambda a, b: a & b,
+    "diff": lambda a, b: a & ~b,
+    "singleton": lambda a: 1 << a,
+    "member": lambda a, s: bool((s >> a) & 1),
+}
+
+
+def is_const(e: Expr) -> bool:
+    return e.op == "const"
+
+
+def op(name: str, *args: Expr, ty: Type | None = None) -> Expr:
+    """Build ``name(args)``, folding it when the result is known at compile time."""
+    if name == "and":
+        return conj(*args)
+    if name == "or":
+        return disj(*args)
+    if name == "not":
+        return neg(args[0])
+    if name == "ite":
+        c, a, b = args
+        if is_const(c):
+            return a if c.value else b
+        if a == b:
+            return a
+        return mk("ite", c, a, b, ty=ty or a.type)
+    if name in ("eq", "ne") and args[0] == args[1]:
+        return const(name == "eq", BOOL)
+    if all(is_const(a) for a in args) and name in _CONCRETE:
+        v = _CONCRETE[name](*(a.value for a in args))
+        out_ty = ty or mk(name, *args).type
+        if isinstance(out_ty, IntType) and isinstance(v, int) and not isinstance(v, bool):
+            out_ty = IntType(v, v)
+        return const(v, out_ty)
+    return mk(name, *args, ty=ty)

@@ -1,0 +1,242 @@
+"""Entry point of the front end: a design file in, one IR Model per scenario out."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tlamodel.cfg import ErrorRegistry, TaskCompiler
+from tlamodel.errors import DesignError, did_you_mean
+from tlamodel.fold import op
+from tlamodel.ir import (Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
+                         PcInfo, Property, SourceLoc, VarDecl, const, var)
+from tlamodel.lower import Env, Lowerer, same_kind, type_name
+from tlamodel.resolve import Merged, Resolver, _shown
+from tlamodel.scope import Scope, build_scope, default_value, flat_vars
+from tlamodel.spec import Expectation, SpecFile
+
+ASSERTIONS = "assertions"
+DEFAULT_BOUND = 40
+
+
+@dataclass
+class Design:
+    """A design with its merged definitions and the scenarios it is checked against."""
+    spec: SpecFile
+    merged: Merged
+    scenarios: list[SpecFile]
+    resolver: Resolver
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def bound(self) -> int:
+        return self.spec.bound if self.spec.bound is not None else DEFAULT_BOUND
+
+    @property
+    def expect(self) -> list[Expectation]:
+        return self.spec.expect
+
+    def scenario(self, ref: str) -> SpecFile:
+        for s in self.scenarios:
+            if ref in (s.name, s.path) or Path(s.path).resolve() == Path(ref).resolve():
+                return s
+        p = Path(ref)
+        if p.suffix in (".yaml", ".yml") and p.is_file():
+            spec = self.resolver.read(p, str(p))
+            if spec.kind != "scenario":
+                raise DesignError(f"{ref} is a {spec.kind}, not a scenario")
+            return spec
+        raise DesignError(f"design {self.name} has no scenario '{ref}'",
+                          hint=did_you_mean(ref, [s.name for s in self.scenarios]) or
+                          "known: " + ", ".join(s.name for s in self.scenarios))
+
+    def checked_properties(self) -> list[str]:
+        if self.spec.check is not None:
+            for name, loc in self.spec.check:
+                if name not in self.merged.properties and name != ASSERTIONS:
+                    raise DesignError(f"unknown property '{name}'", loc,
+                                      hint=did_you_mean(name, self.merged.properties))
+            return [n for n, _ in self.spec.check]
+        return list(self.merged.properties)
+
+    def model(self, scenario: SpecFile) -> Model:
+        return build_model(self, scenario)
+
+
+def load_design(path: str | Path, allow_paths: tuple[Path, ...] = ()) -> Design:
+    p = Path(path)
+    resolver = Resolver(p, allow_paths)
+    spec = resolver.read(p, str(path))
+    if spec.kind == "scenario":
+        raise DesignError(f"{path} is a scenario; verify a design that lists it",
+                          spec.loc, hint="flagcheck verify DESIGN.yaml --scenario " + str(path))
+    merged = resolver.merged(spec)
+    scenarios = []
+    for ref, loc in spec.scenarios:
+        sp = resolver.find(ref, spec.path, loc, "scenario")
+        s = resolver.read(sp, _shown(sp))
+        if s.kind != "scenario":
+            raise DesignError(f"{ref} is a {s.kind} file, not a scenario", loc)
+        scenarios.append(s)
+    names = [s.name for s in scenarios]
+    for e in spec.expect:
+        if e.scenario not in names:
+            raise DesignError(f"expect: unknown scenario '{e.scenario}'", e.loc,
+                              hint=did_you_mean(e.scenario, names))
+        if e.prop not in merged.properties and e.prop != ASSERTIONS:
+            raise DesignError(f"expect: unknown property '{e.prop}'", e.loc,
+                              hint=did_you_mean(e.prop, merged.properties))
+    return Design(spec, merged, scenarios, resolver)
+
+
+# ------------------------------------------------------------------ model building
+def _scope_for(design: Design, scen: SpecFile) -> Scope:
+    m = design.merged.copy()
+    m.add(scen)
+    tasks = {t.name: t.group for t in scen.tasks.values()}
+    return build_scope(m.enums, tasks, scen.signals, m.state, m.defines, m.procedures,
+                       m.properties, scen.loc)
+
+
+def _const_value(low: Lowerer, e, ty, loc: SourceLoc, what: str, env: Env) -> int | bool:  # noqa: ANN001
+    x = low.expr(e, env, expected=ty)
+    if not same_kind(x.type, ty):
+        raise DesignError(f"type mismatch: {what} is {type_name(ty)}, the initial value is "
+                          f"{type_name(x.type)}", loc)
+    if x.op != "const":
+        raise DesignError(f"{what}: an initial value must be a constant", loc)
+    v = x.value
+    assert v is not None
+    if isinstance(ty, IntType) and not ty.lo <= int(v) <= ty.hi:
+        raise DesignError(f"{what}: initial value {v} is outside {ty.lo}..{ty.hi}", loc)
+    return v
+
+
+def _initial_values(scope: Scope, low: Lowerer, scen: SpecFile, decls: list[VarDecl]) -> list:
+    per_task = {t.name: {f: (e, loc) for f, e, loc in t.init} for t in scen.tasks.values()}
+    for t, fields in per_task.items():
+        for f, (_, loc) in fields.items():
+            if f not in scope.fields["task"]:
+                raise DesignError(f"task {t}: no per-task variable '{f}' to initialise", loc,
+                                  hint=did_you_mean(f, scope.fields["task"]))
+    out = []
+    for d in decls:
+        scope_name = "global" if d.owner is None else ("task" if d.owner in scope.tasks else "group")
+        fname = d.field or d.name
+        ty, vs = scope.fields[scope_name][fname]
+        env = Env()
+        if scope_name == "task":
+            env = Env((("current", scope.consts[d.owner]),))  # type: ignore[index]
+        override = per_task.get(d.owner or "", {}).get(fname)
+        if override is not None:
+            v = _const_value(low, override[0], ty, override[1], d.name, env)
+        elif vs.init is not None:
+            v = _const_value(low, vs.init, ty, vs.loc, d.name, env)
+        else:
+            v = default_value(ty)
+        out.append((v,))
+    return out
+
+
+def build_model(design: Design, scen: SpecFile) -> Model:
+    scope = _scope_for(design, scen)
+    low = Lowerer(scope)
+    decls = flat_vars(scope)
+    init = _initial_values(scope, low, scen, decls)
+    errors = ErrorRegistry()
+    compiled: list[tuple[str, TaskCompiler]] = []
+    for tname in scope.tasks:
+        tc = TaskCompiler(low, tname, errors)
+        body, loc = scen.run.get(tname, ((), scen.tasks[tname].loc))
+        tc.compile(body, loc)
+        compiled.append((tname, tc))
+    pc_decls, pcs, edges_by_task = [], [], []
+    for tname, tc in compiled:
+        order, remap = _renumber(tc)
+        ty = IntType(0, max(len(order) - 1, 0))
+        pc_decls.append(VarDecl(f"{tname}.pc", ty, owner=tname, field="pc", internal=True))
+        infos = tuple(tc.pcs[p] or PcInfo("(no statement)") for p in order)
+        pcs.append((tname, f"{tname}.pc", infos))
+        edges_by_task.append((tname, tc, remap, ty))
+    err_decl = None
+    if len(errors.messages) > 1:
+        err_decl = VarDecl("__error", EnumType("error", tuple(errors.messages)), internal=True)
+    all_decls = decls + pc_decls + ([err_decl] if err_decl else [])
+    init += [(0,)] * len(pc_decls) + ([(0,)] if err_decl else [])
+    for d in all_decls:
+        scope.var_types[d.name] = d.type
+    actions = _actions(edges_by_task, errors, err_decl)
+    err_ok = (op("eq", var("__error", err_decl.type), const(0, err_decl.type))
+              if err_decl else None)
+    done = op("and", *(op("eq", var(f"{t}.pc", ty), const(remap[tc.resolve(tc.done_pc)], ty))
+                       for t, tc, remap, ty in edges_by_task))
+    terminal = op("or", done, op("not", err_ok)) if err_ok is not None else done
+    props = _properties(design, scope, low, err_ok)
+    return Model(name=f"{design.name} × {scen.name}", vars=tuple(all_decls), init=tuple(init),
+                 actions=tuple(actions), properties=tuple(props), tasks=scope.tasks,
+                 terminal=terminal, pcs=tuple(pcs), error_var="__error" if err_decl else None,
+                 meta={"design": design.name, "scenario": scen.name, "design_file": design.spec.path,
+                       "scenario_file": scen.path})
+
+
+def _renumber(tc: TaskCompiler) -> tuple[list[int], dict[int, int]]:
+    """Keep the program points reachable from the task's start, in order of discovery."""
+    out_edges: dict[int, list[int]] = {}
+    for e in tc.edges:
+        if e.src in tc.alias:
+            raise AssertionError("internal: an aliased pc has outgoing edges")
+        out_edges.setdefault(e.src, []).append(tc.resolve(e.dst))
+    start = tc.resolve(0)
+    order = [start]
+    seen = {start}
+    i = 0
+    while i < len(order):
+        for d in out_edges.get(order[i], []):
+            if d not in seen:
+                seen.add(d)
+                order.append(d)
+        i += 1
+    done = tc.resolve(tc.done_pc)
+    if done not in seen:
+        order.append(done)
+    return order, {p: i for i, p in enumerate(order)}
+
+
+def _actions(edges_by_task, errors, err_decl) -> list[Action]:  # noqa: ANN001
+    actions: list[Action] = []
+    err_var = var("__error", err_decl.type) if err_decl else None
+    for tname, tc, remap, ty in edges_by_task:
+        pcv = var(f"{tname}.pc", ty)
+        for e in tc.edges:
+            if e.src not in remap:
+                continue  # unreachable code
+            guard = op("and", op("eq", pcv, const(remap[e.src], ty)), e.guard)
+            updates: list[tuple[str, Expr]] = [(f"{tname}.pc", const(remap[tc.resolve(e.dst)], ty))]
+            updates += sorted(e.updates.items())
+            if err_var is not None:
+                guard = op("and", guard, op("eq", err_var, const(0, err_var.type)))
+                if e.errors:
+                    val: Expr = const(0, err_var.type)
+                    for cond, msg in reversed(e.errors):
+                        val = op("ite", cond, const(errors.id(msg), err_var.type), val)
+                    updates.append(("__error", val))
+            actions.append(Action(len(actions), tname, guard, tuple(updates), e.info))
+    return actions
+
+
+def _properties(design: Design, scope: Scope, low: Lowerer, err_ok: Expr | None) -> list[Property]:
+    out: list[Property] = []
+    for name in design.checked_properties():
+        if name == ASSERTIONS:
+            continue
+        p = scope.properties[name]
+        if p.kind == "deadlock_free":
+            out.append(DeadlockFree(name, p.doc, p.loc))
+        else:
+            assert p.expr is not None
+            out.append(Invariant(name, low.cond(p.expr, Env()), p.doc, p.loc))
+    if err_ok is not None:
+        out.append(Invariant(ASSERTIONS, err_ok, "no assert() fails and no variable leaves its range"))
+    return out

@@ -1,0 +1,142 @@
+"""What names mean in one design × scenario: types, constants and state variables.
+
+The scenario fixes the finite domains (its tasks, thread groups and signals); the design
+fixes the per-task/per-group/global variables.  This module flattens them into the
+scalar variables of the IR (``T.TIF_SIGPENDING``, ``G1.shared_pending``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tlamodel.errors import DesignError, did_you_mean
+from tlamodel.ir import (BOOL, BoolType, EnumType, Expr, IntType, SetType, SourceLoc, Type,
+                         VarDecl, const)
+from tlamodel.spec import DefineSpec, ProcSpec, PropSpec, VarSpec
+
+BUILTIN_ENUMS = ("task", "group", "signal")
+_RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
+_SET = re.compile(r"^\s*set\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$")
+MAX_INT_SPAN = 1 << 16
+
+
+@dataclass
+class Scope:
+    enums: dict[str, EnumType]
+    consts: dict[str, Expr]                       # enum value name -> const
+    fields: dict[str, dict[str, tuple[Type, VarSpec]]]   # scope -> field -> (type, spec)
+    task_group: dict[str, str]
+    defines: dict[str, DefineSpec]
+    procedures: dict[str, ProcSpec]
+    properties: dict[str, PropSpec]
+    var_types: dict[str, Type] = field(default_factory=dict)   # flat IR var -> type
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return self.enums["task"].values
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return self.enums["group"].values
+
+    def task_const(self, name: str) -> Expr:
+        return self.consts[name]
+
+
+def parse_type(text: str, enums: dict[str, EnumType], loc: SourceLoc) -> Type:
+    t = text.strip()
+    if t == "bool":
+        return BOOL
+    m = _RANGE.match(t)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if lo > hi:
+            raise DesignError(f"empty range {t}", loc, hint="write lo..hi with lo <= hi")
+        if hi - lo > MAX_INT_SPAN:
+            raise DesignError(f"range {t} is too large for a finite model", loc,
+                              hint=f"ranges may span at most {MAX_INT_SPAN} values")
+        return IntType(lo, hi)
+    m = _SET.match(t)
+    if m:
+        elem = enums.get(m.group(1))
+        if elem is None:
+            raise DesignError(f"unknown set element type '{m.group(1)}'", loc,
+                              hint=did_you_mean(m.group(1), enums) or
+                              "sets range over task, group, signal or an enum")
+        return SetType(elem)
+    if t in enums:
+        return enums[t]
+    raise DesignError(f"unknown type '{t}'", loc,
+                      hint=did_you_mean(t, list(enums) + ["bool"]) or
+                      "types are bool, lo..hi, set(E), task, group, signal or an enum name")
+
+
+def build_scope(enum_specs: dict[str, tuple[tuple[str, ...], SourceLoc]],
+                tasks: dict[str, str], signals: list[tuple[str, SourceLoc]],
+                state: dict[str, VarSpec], defines: dict[str, DefineSpec],
+                procedures: dict[str, ProcSpec], properties: dict[str, PropSpec],
+                scen_loc: SourceLoc | None) -> Scope:
+    """Make the finite domains and check that no two things share a name."""
+    groups: list[str] = []
+    for g in tasks.values():
+        if g not in groups:
+            groups.append(g)
+    sig_names = [s for s, _ in signals]
+    enums: dict[str, EnumType] = {
+        "task": EnumType("task", tuple(tasks)),
+        "group": EnumType("group", tuple(groups)),
+        "signal": EnumType("signal", tuple(sig_names)),
+    }
+    consts: dict[str, Expr] = {}
+    owners: dict[str, str] = {}
+
+    def add_const(name: str, ty: EnumType, idx: int, loc: SourceLoc | None) -> None:
+        if name in consts:
+            raise DesignError(f"'{name}' is both a {owners[name]} and a {ty.name} value", loc,
+                              hint="enum values, task, group and signal names share one namespace")
+        consts[name] = const(idx, ty)
+        owners[name] = ty.name
+
+    for ename in ("task", "group"):
+        for i, v in enumerate(enums[ename].values):
+            add_const(v, enums[ename], i, scen_loc)
+    for i, (s, sloc) in enumerate(signals):
+        add_const(s, enums["signal"], i, sloc)
+    for name, (vals, loc) in enum_specs.items():
+        if name in BUILTIN_ENUMS or name == "bool":
+            raise DesignError(f"enum name '{name}' is reserved", loc)
+        enums[name] = EnumType(name, vals)
+        for i, v in enumerate(vals):
+            add_const(v, enums[name], i, loc)
+    fields: dict[str, dict[str, tuple[Type, VarSpec]]] = {"global": {}, "task": {}, "group": {}}
+    for vs in state.values():
+        ty = parse_type(vs.type_text, enums, vs.loc)
+        if vs.name in consts:
+            raise DesignError(f"variable '{vs.name}' has the same name as a {owners[vs.name]} "
+                              "value", vs.loc)
+        fields[vs.scope][vs.name] = (ty, vs)
+    return Scope(enums, consts, fields, dict(tasks), defines, procedures, properties)
+
+
+def flat_vars(scope: Scope) -> list[VarDecl]:
+    """One scalar variable per global, per task × task field, per group × group field."""
+    out: list[VarDecl] = []
+    for name, (ty, _) in scope.fields["global"].items():
+        out.append(VarDecl(name, ty))
+    for t in scope.tasks:
+        for name, (ty, _) in scope.fields["task"].items():
+            out.append(VarDecl(f"{t}.{name}", ty, owner=t, field=name))
+    for g in scope.groups:
+        for name, (ty, _) in scope.fields["group"].items():
+            out.append(VarDecl(f"{g}.{name}", ty, owner=g, field=name))
+    for v in out:
+        scope.var_types[v.name] = v.type
+    return out
+
+
+def default_value(ty: Type) -> int | bool:
+    if isinstance(ty, BoolType):
+        return False
+    if isinstance(ty, IntType):
+        return ty.lo if ty.lo >= 0 or ty.hi < 0 else 0
+    return 0

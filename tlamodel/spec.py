@@ -1,0 +1,377 @@
+"""The three kinds of design file (library, design, scenario) read into plain records.
+
+This layer checks the *shape* of a file (known keys, right kinds of values) and parses
+every code string; names and types are checked later, once ``extends`` has been
+resolved and the whole definition set is known (tlamodel.resolve).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tlamodel import ast as A
+from tlamodel.errors import DesignError, did_you_mean
+from tlamodel.ir import SourceLoc
+from tlamodel.syntax import parse_code, parse_expr
+from tlamodel.yamlfile import YamlDoc, is_map, is_seq
+
+COMMON_KEYS = {"flagcheck", "summary", "doc", "enums", "state", "define", "procedures",
+               "properties", "includes"}
+KIND_KEYS = {
+    "library": {"library"},
+    "design": {"design", "extends", "scenarios", "check", "bound", "expect"},
+    "scenario": {"scenario", "tasks", "signals", "run"},
+}
+SCOPES = ("global", "task", "group")
+_SIG = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*)\))?\s*$")
+VERDICT_WORDS = ("violated", "holds")
+
+
+@dataclass(frozen=True)
+class VarSpec:
+    scope: str            # global / task / group
+    name: str
+    type_text: str
+    init: A.AExpr | None
+    doc: str
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class DefineSpec:
+    name: str
+    params: tuple[str, ...]
+    body: A.AExpr
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class ProcSpec:
+    name: str
+    params: tuple[str, ...]
+    body: tuple[A.Stmt, ...]
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class PropSpec:
+    name: str
+    kind: str             # always / deadlock_free
+    expr: A.AExpr | None
+    doc: str
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    group: str
+    init: tuple[tuple[str, A.AExpr, SourceLoc], ...]
+    loc: SourceLoc
+
+
+@dataclass(frozen=True)
+class Expectation:
+    scenario: str
+    prop: str
+    verdict: str          # violated / holds
+    depth: int | None
+    loc: SourceLoc
+
+
+@dataclass
+class SpecFile:
+    kind: str
+    name: str
+    path: str
+    summary: str = ""
+    extends: list[tuple[str, SourceLoc]] = field(default_factory=list)
+    includes: list[tuple[str, SourceLoc]] = field(default_factory=list)
+    enums: dict[str, tuple[tuple[str, ...], SourceLoc]] = field(default_factory=dict)
+    state: dict[str, VarSpec] = field(default_factory=dict)      # key: scope/name
+    defines: dict[str, DefineSpec] = field(default_factory=dict)
+    procedures: dict[str, ProcSpec] = field(default_factory=dict)
+    properties: dict[str, PropSpec] = field(default_factory=dict)
+    # design
+    scenarios: list[tuple[str, SourceLoc]] = field(default_factory=list)
+    check: list[tuple[str, SourceLoc]] | None = None
+    bound: int | None = None
+    expect: list[Expectation] = field(default_factory=list)
+    # scenario
+    tasks: dict[str, TaskSpec] = field(default_factory=dict)
+    signals: list[tuple[str, SourceLoc]] = field(default_factory=list)
+    run: dict[str, tuple[tuple[A.Stmt, ...], SourceLoc]] = field(default_factory=dict)
+    loc: SourceLoc | None = None
+
+
+def _text(doc: YamlDoc, m: Any, key: Any, what: str) -> str:
+    v = m[key]
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, str)):
+        return str(v)
+    raise DesignError(f"{what} must be a string of code, found a {_kind(v)}",
+                      doc.value_loc(m, key))
+
+
+def _kind(v: Any) -> str:
+    return "mapping" if is_map(v) else "list" if is_seq(v) else type(v).__name__
+
+
+def _need_map(doc: YamlDoc, m: Any, key: Any, what: str) -> Any:
+    v = m[key]
+    if not is_map(v):
+        raise DesignError(f"'{key}' must be a mapping ({what}), found a {_kind(v)}",
+                          doc.value_loc(m, key))
+    return v
+
+
+def _need_list(doc: YamlDoc, m: Any, key: Any, what: str) -> Any:
+    v = m[key]
+    if not is_seq(v):
+        raise DesignError(f"'{key}' must be a list ({what}), found a {_kind(v)}",
+                          doc.value_loc(m, key))
+    return v
+
+
+def _signature(doc: YamlDoc, m: Any, key: Any) -> tuple[str, tuple[str, ...]]:
+    mt = _SIG.match(str(key))
+    if not mt:
+        raise DesignError(f"bad definition name {str(key)!r}", doc.key_loc(m, key),
+                          hint="write name or name(param, param)")
+    params = tuple(p.strip() for p in (mt.group(2) or "").split(",") if p.strip())
+    for p in params:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p):
+            raise DesignError(f"bad parameter name {p!r}", doc.key_loc(m, key))
+    if len(set(params)) != len(params):
+        raise DesignError(f"duplicate parameter in {key}", doc.key_loc(m, key))
+    return mt.group(1), params
+
+
+def read_spec(doc: YamlDoc) -> SpecFile:
+    top = doc.data
+    kinds = [k for k in KIND_KEYS if k in top]
+    if len(kinds) != 1:
+        raise DesignError("expected exactly one of 'library:', 'design:' or 'scenario:' "
+                          "naming what this file is", doc.node_loc(top),
+                          hint="add e.g. 'design: my-proposal'" if not kinds else
+                          f"found {', '.join(kinds)}")
+    kind = kinds[0]
+    if "flagcheck" not in top:
+        raise DesignError("missing 'flagcheck: 1' (the file format version)", doc.node_loc(top))
+    if top["flagcheck"] != 1 or isinstance(top["flagcheck"], bool):
+        raise DesignError(f"unsupported format version {top['flagcheck']!r}",
+                          doc.value_loc(top, "flagcheck"), hint="this flagcheck reads 'flagcheck: 1'")
+    allowed = COMMON_KEYS | KIND_KEYS[kind]
+    for k in top:
+        if k not in allowed:
+            hint = did_you_mean(str(k), allowed)
+            other = [kk for kk, keys in KIND_KEYS.items() if k in keys]
+            if other:
+                hint = f"'{k}' belongs in a {other[0]} file, not a {kind} file"
+            raise DesignError(f"unknown key '{k}' in a {kind} file", doc.key_loc(top, k), hint=hint)
+    name = top[kind]
+    if not isinstance(name, str) or not name.strip():
+        raise DesignError(f"'{kind}:' must be a non-empty name", doc.value_loc(top, kind))
+    spec = SpecFile(kind, name, doc.path, loc=doc.key_loc(top, kind))
+    if "summary" in top:
+        spec.summary = str(top["summary"])
+    for key in ("extends", "includes"):
+        if key in top:
+            vals = top[key]
+            items = [(vals, doc.value_loc(top, key))] if isinstance(vals, str) else None
+            if items is None:
+                seq = _need_list(doc, top, key, "file paths")
+                items = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
+            getattr(spec, key).extend(items)
+    _read_enums(doc, top, spec)
+    _read_state(doc, top, spec)
+    _read_defines(doc, top, spec)
+    _read_procedures(doc, top, spec)
+    _read_properties(doc, top, spec)
+    if kind == "design":
+        _read_design(doc, top, spec)
+    if kind == "scenario":
+        _read_scenario(doc, top, spec)
+    return spec
+
+
+def _read_enums(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
+    if "enums" not in top:
+        return
+    m = _need_map(doc, top, "enums", "enum name: [VALUE, ...]")
+    for name in m:
+        seq = _need_list(doc, m, name, "the enum's values")
+        vals = tuple(str(v) for v in seq)
+        if not vals:
+            raise DesignError(f"enum {name} has no values", doc.value_loc(m, name))
+        if len(set(vals)) != len(vals):
+            raise DesignError(f"enum {name} repeats a value", doc.value_loc(m, name))
+        spec.enums[str(name)] = (vals, doc.key_loc(m, name))
+
+
+def _read_state(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
+    if "state" not in top:
+        return
+    m = _need_map(doc, top, "state", "global:/task:/group: variable declarations")
+    for scope in m:
+        if scope not in SCOPES:
+            raise DesignError(f"unknown state scope '{scope}'", doc.key_loc(m, scope),
+                              hint="use global:, task: (one copy per task) or group: "
+                                   "(one copy per thread group)")
+        if m[scope] is None:
+            continue
+        vs = _need_map(doc, m, scope, "name: type")
+        for name in vs:
+            v = vs[name]
+            init = None
+            doc_text = ""
+            if is_map(v):
+                for k in v:
+                    if k not in ("type", "init", "doc"):
+                        raise DesignError(f"unknown field '{k}' in a variable declaration",
+                                          doc.key_loc(v, k), hint="use type:, init:, doc:")
+                if "type" not in v:
+                    raise DesignError(f"variable {name} has no 'type:'", doc.key_loc(vs, name))
+                type_text = str(v["type"])
+                if "init" in v:
+                    init = parse_expr(_text(doc, v, "init", "init"), doc.code_ref(v, "init"),
+                                      f"initial value of {name}")
+                doc_text = str(v.get("doc", ""))
+                loc = doc.value_loc(v, "type")
+            elif isinstance(v, (str, bool, int)) and not isinstance(v, bool):
+                type_text, loc = str(v), doc.value_loc(vs, name)
+            else:
+                raise DesignError(f"variable {name}: expected a type such as bool, 0..3, "
+                                  f"set(signal) or an enum name", doc.value_loc(vs, name))
+            spec.state[f"{scope}/{name}"] = VarSpec(scope, str(name), type_text.strip(), init,
+                                                    doc_text, loc)
+
+
+def _read_defines(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
+    if "define" not in top:
+        return
+    m = _need_map(doc, top, "define", "name(params): expression")
+    for key in m:
+        name, params = _signature(doc, m, key)
+        body = parse_expr(_text(doc, m, key, f"define {name}"), doc.code_ref(m, key),
+                          f"define {name}")
+        if name in spec.defines:
+            raise DesignError(f"define {name} appears twice in this file", doc.key_loc(m, key))
+        spec.defines[name] = DefineSpec(name, params, body, doc.key_loc(m, key))
+
+
+def _read_procedures(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
+    if "procedures" not in top:
+        return
+    m = _need_map(doc, top, "procedures", "name(params): code")
+    for key in m:
+        name, params = _signature(doc, m, key)
+        body = parse_code(_text(doc, m, key, f"procedure {name}"), doc.code_ref(m, key),
+                          f"procedure {name}")
+        if name in spec.procedures:
+            raise DesignError(f"procedure {name} appears twice in this file", doc.key_loc(m, key))
+        spec.procedures[name] = ProcSpec(name, params, body, doc.key_loc(m, key))
+
+
+def _read_properties(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
+    if "properties" not in top:
+        return
+    v = top["properties"]
+    if is_seq(v) and spec.kind == "design":   # the sketch's short form: a selection
+        spec.check = [(str(x), doc.value_loc(v, i)) for i, x in enumerate(v)]
+        return
+    m = _need_map(doc, top, "properties", "name: {always: expression} or {deadlock_free: true}")
+    for name in m:
+        p = m[name]
+        if not is_map(p):
+            raise DesignError(f"property {name} must be a mapping with 'always:' or "
+                              "'deadlock_free: true'", doc.value_loc(m, name))
+        for k in p:
+            if k not in ("always", "deadlock_free", "doc"):
+                raise DesignError(f"unknown field '{k}' in property {name}", doc.key_loc(p, k),
+                                  hint=did_you_mean(str(k), ["always", "deadlock_free", "doc"])
+                                  or "use always:, deadlock_free: or doc:")
+        doc_text = str(p.get("doc", ""))
+        if "always" in p and "deadlock_free" not in p:
+            e = parse_expr(_text(doc, p, "always", "always"), doc.code_ref(p, "always"),
+                           f"property {name}")
+            spec.properties[str(name)] = PropSpec(str(name), "always", e, doc_text,
+                                                  doc.key_loc(m, name))
+        elif "deadlock_free" in p and "always" not in p and p["deadlock_free"] is True:
+            spec.properties[str(name)] = PropSpec(str(name), "deadlock_free", None, doc_text,
+                                                  doc.key_loc(m, name))
+        else:
+            raise DesignError(f"property {name} needs exactly one of 'always: <expr>' or "
+                              "'deadlock_free: true'", doc.key_loc(m, name))
+
+
+def _read_design(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
+    if "scenarios" in top:
+        seq = _need_list(doc, top, "scenarios", "scenario file paths")
+        spec.scenarios = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
+    if "check" in top:
+        seq = _need_list(doc, top, "check", "property names")
+        spec.check = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
+    if "bound" in top:
+        b = top["bound"]
+        if not isinstance(b, int) or isinstance(b, bool) or not 0 <= b <= 10_000:
+            raise DesignError("'bound' must be a whole number of steps (0..10000)",
+                              doc.value_loc(top, "bound"))
+        spec.bound = b
+    if "expect" in top:
+        m = _need_map(doc, top, "expect", "scenario: {property: violated|holds}")
+        for scen in m:
+            pm = _need_map(doc, m, scen, "property: violated|holds")
+            for prop in pm:
+                spec.expect.append(_expectation(doc, pm, str(scen), str(prop)))
+
+
+def _expectation(doc: YamlDoc, pm: Any, scen: str, prop: str) -> Expectation:
+    raw = str(pm[prop]).strip()
+    word, _, depth = raw.partition("@")
+    if word not in VERDICT_WORDS or (depth and not depth.isdigit()) or (depth and word != "violated"):
+        raise DesignError(f"bad expected verdict {raw!r} for {scen} / {prop}",
+                          doc.value_loc(pm, prop), hint="write 'holds', 'violated' or 'violated@N' "
+                          "(N = length of the shortest counterexample)")
+    return Expectation(scen, prop, word, int(depth) if depth else None, doc.value_loc(pm, prop))
+
+
+def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
+    for key in ("tasks", "run"):
+        if key not in top:
+            raise DesignError(f"a scenario needs '{key}:'", doc.node_loc(top))
+    tasks = _need_map(doc, top, "tasks", "task name: {group: G}")
+    for tname in tasks:
+        tv = tasks[tname]
+        group = f"{tname}_group"
+        init: list[tuple[str, A.AExpr, SourceLoc]] = []
+        if tv is not None:
+            if not is_map(tv):
+                raise DesignError(f"task {tname}: expected a mapping such as {{group: G1}}",
+                                  doc.value_loc(tasks, tname))
+            for k in tv:
+                if k not in ("group", "init"):
+                    raise DesignError(f"unknown field '{k}' for task {tname}", doc.key_loc(tv, k),
+                                      hint="use group: and init:")
+            if "group" in tv:
+                group = str(tv["group"])
+            if "init" in tv:
+                im = _need_map(doc, tv, "init", "field: value")
+                for f in im:
+                    e = parse_expr(_text(doc, im, f, "init"), doc.code_ref(im, f),
+                                   f"initial value of {tname}.{f}")
+                    init.append((str(f), e, doc.key_loc(im, f)))
+        spec.tasks[str(tname)] = TaskSpec(str(tname), group, tuple(init), doc.key_loc(tasks, tname))
+    if "signals" in top:
+        seq = _need_list(doc, top, "signals", "signal names")
+        spec.signals = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
+    run = _need_map(doc, top, "run", "task name: code")
+    for tname in run:
+        if str(tname) not in spec.tasks:
+            raise DesignError(f"run: unknown task '{tname}'", doc.key_loc(run, tname),
+                              hint=did_you_mean(str(tname), spec.tasks) or "declare it under tasks:")
+        body = parse_code(_text(doc, run, tname, f"code of task {tname}"), doc.code_ref(run, tname),
+                          f"code of task {tname}")
+        spec.run[str(tname)] = (body, doc.key_loc(run, tname))

@@ -1,0 +1,119 @@
+"""Safe YAML loading that keeps line/column numbers for every key and value.
+
+Why ruamel.yaml: its round-trip loader records positions (PyYAML's safe loader does
+not), rejects duplicate keys, and never constructs arbitrary Python objects.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from tlamodel.errors import DesignError, remember_source
+from tlamodel.ir import SourceLoc
+from tlamodel.syntax import CodeRef
+
+MAX_FILE_BYTES = 2_000_000
+
+
+class YamlDoc:
+    """A loaded YAML file: the data plus position look-ups into the raw text."""
+
+    def __init__(self, path: str, text: str, data: Any) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.data = data
+
+    def key_loc(self, m: Any, key: Any) -> SourceLoc:
+        try:
+            line, col = m.lc.key(key)
+            return SourceLoc(self.path, line + 1, col + 1)
+        except (AttributeError, KeyError, TypeError):
+            return self.node_loc(m)
+
+    def value_loc(self, m: Any, key: Any) -> SourceLoc:
+        try:
+            line, col = m.lc.value(key) if isinstance(m, CommentedMap) else m.lc.item(key)
+            return SourceLoc(self.path, line + 1, col + 1)
+        except (AttributeError, KeyError, TypeError, IndexError):
+            return self.key_loc(m, key) if isinstance(m, CommentedMap) else self.node_loc(m)
+
+    def node_loc(self, m: Any) -> SourceLoc:
+        try:
+            return SourceLoc(self.path, m.lc.line + 1, m.lc.col + 1)
+        except AttributeError:
+            return SourceLoc(self.path, 1, 1)
+
+    def code_ref(self, m: Any, key: Any) -> CodeRef:
+        """Where the scalar ``m[key]`` starts, for parsing code inside it."""
+        loc = self.value_loc(m, key)
+        raw = self.lines[loc.line - 1] if 0 < loc.line <= len(self.lines) else ""
+        head = raw[loc.col - 1:loc.col] if loc.col - 1 < len(raw) else ""
+        if head in ("|", ">"):
+            nxt = loc.line  # index of the following line (0-based) == 1-based line + 0
+            indent = 0
+            while nxt < len(self.lines):
+                body = self.lines[nxt]
+                if body.strip():
+                    indent = len(body) - len(body.lstrip(" "))
+                    break
+                nxt += 1
+            return CodeRef(self.path, loc.line + 1, 1, block=True, indent=indent)
+        if head in ("'", '"'):
+            return CodeRef(self.path, loc.line, loc.col + 1)
+        return CodeRef(self.path, loc.line, loc.col)
+
+
+def load_yaml(path: Path, shown: str | None = None) -> YamlDoc:
+    shown = shown or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DesignError(f"cannot read {shown}: {e.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise DesignError(f"{shown} is {len(raw)} bytes; design files are limited to "
+                          f"{MAX_FILE_BYTES} bytes", SourceLoc(shown, 1, 1))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DesignError(f"{shown} is not UTF-8 text (byte {e.start})",
+                          SourceLoc(shown, 1, 1)) from None
+    if "\x00" in text:
+        raise DesignError(f"{shown} contains NUL bytes; is it a binary file?",
+                          SourceLoc(shown, 1, 1))
+    remember_source(shown, text)
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = SourceLoc(shown, mark.line + 1, mark.column + 1) if mark else SourceLoc(shown, 1, 1)
+        what = (e.problem or e.context or "invalid YAML").strip()
+        hint = "use spaces, not tabs, for indentation" if "\t" in text and "tab" in str(e) else ""
+        if "duplicate key" in str(e):
+            what = f"duplicate key: {str(e).split('found duplicate key', 1)[-1].split(chr(10))[0].strip()}"
+        raise DesignError(f"YAML error: {what}", loc, hint=hint) from None
+    except YAMLError as e:
+        raise DesignError(f"YAML error: {e}", SourceLoc(shown, 1, 1)) from None
+    except RecursionError:
+        raise DesignError("YAML nesting is too deep", SourceLoc(shown, 1, 1)) from None
+    if data is None:
+        raise DesignError(f"{shown} is empty; expected a flagcheck design, library or "
+                          "scenario mapping", SourceLoc(shown, 1, 1))
+    if not isinstance(data, CommentedMap):
+        raise DesignError(f"{shown}: expected a mapping at the top level (keys such as "
+                          "'flagcheck:', 'design:'), found a " + type(data).__name__,
+                          SourceLoc(shown, 1, 1))
+    return YamlDoc(shown, text, data)
+
+
+def is_map(x: Any) -> bool:
+    return isinstance(x, CommentedMap)
+
+
+def is_seq(x: Any) -> bool:
+    return isinstance(x, CommentedSeq)
