@@ -126,6 +126,15 @@ class Expr:
     def __str__(self) -> str:
         return show_expr(self)
 
+    def __hash__(self) -> int:
+        # engines memoise on Expr; a cached hash keeps that O(1) instead of O(tree)
+        try:
+            return self.__dict__["_hash"]  # type: ignore[no-any-return]
+        except KeyError:
+            h = hash((self.op, self.args, self.type, self.value, self.name))
+            object.__setattr__(self, "_hash", h)
+            return h
+
 
 def const(v: Value, ty: Type) -> Expr:
     return Expr("const", (), ty, value=v)

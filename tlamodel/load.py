@@ -61,6 +61,14 @@ class Design:
             return [n for n, _ in self.spec.check]
         return list(self.merged.properties)
 
+    def skipped(self, scenario: SpecFile) -> dict[str, str]:
+        """Properties the scenario declares meaningless for itself, with the reason."""
+        for name, (_, loc) in scenario.skip.items():
+            if name not in self.merged.properties and name != ASSERTIONS:
+                raise DesignError(f"skip: unknown property '{name}'", loc,
+                                  hint=did_you_mean(name, self.merged.properties))
+        return {k: why for k, (why, _) in scenario.skip.items()}
+
     def model(self, scenario: SpecFile) -> Model:
         return build_model(self, scenario)
 
@@ -173,7 +181,7 @@ def build_model(design: Design, scen: SpecFile) -> Model:
     done = op("and", *(op("eq", var(f"{t}.pc", ty), const(remap[tc.resolve(tc.done_pc)], ty))
                        for t, tc, remap, ty in edges_by_task))
     terminal = op("or", done, op("not", err_ok)) if err_ok is not None else done
-    props = _properties(design, scope, low, err_ok)
+    props = _properties(design, scen, scope, low, err_ok)
     return Model(name=f"{design.name} × {scen.name}", vars=tuple(all_decls), init=tuple(init),
                  actions=tuple(actions), properties=tuple(props), tasks=scope.tasks,
                  terminal=terminal, pcs=tuple(pcs), error_var="__error" if err_decl else None,
@@ -226,10 +234,11 @@ def _actions(edges_by_task, errors, err_decl) -> list[Action]:  # noqa: ANN001
     return actions
 
 
-def _properties(design: Design, scope: Scope, low: Lowerer, err_ok: Expr | None) -> list[Property]:
+def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer, err_ok: Expr | None) -> list[Property]:
     out: list[Property] = []
+    skipped = design.skipped(scen)
     for name in design.checked_properties():
-        if name == ASSERTIONS:
+        if name == ASSERTIONS or name in skipped:
             continue
         p = scope.properties[name]
         if p.kind == "deadlock_free":
@@ -237,6 +246,6 @@ def _properties(design: Design, scope: Scope, low: Lowerer, err_ok: Expr | None)
         else:
             assert p.expr is not None
             out.append(Invariant(name, low.cond(p.expr, Env()), p.doc, p.loc))
-    if err_ok is not None:
+    if err_ok is not None and ASSERTIONS not in skipped:
         out.append(Invariant(ASSERTIONS, err_ok, "no assert() fails and no variable leaves its range"))
     return out

@@ -21,7 +21,7 @@ COMMON_KEYS = {"flagcheck", "summary", "doc", "enums", "state", "define", "proce
 KIND_KEYS = {
     "library": {"library"},
     "design": {"design", "extends", "scenarios", "check", "bound", "expect"},
-    "scenario": {"scenario", "tasks", "signals", "run"},
+    "scenario": {"scenario", "tasks", "signals", "run", "skip"},
 }
 SCOPES = ("global", "task", "group")
 _SIG = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*)\))?\s*$")
@@ -102,6 +102,7 @@ class SpecFile:
     tasks: dict[str, TaskSpec] = field(default_factory=dict)
     signals: list[tuple[str, SourceLoc]] = field(default_factory=list)
     run: dict[str, tuple[tuple[A.Stmt, ...], SourceLoc]] = field(default_factory=dict)
+    skip: dict[str, tuple[str, SourceLoc]] = field(default_factory=dict)
     loc: SourceLoc | None = None
 
 
@@ -367,6 +368,10 @@ def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
     if "signals" in top:
         seq = _need_list(doc, top, "signals", "signal names")
         spec.signals = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
+    if "skip" in top:
+        sk = _need_map(doc, top, "skip", "property: why it is not meaningful here")
+        for prop in sk:
+            spec.skip[str(prop)] = (str(sk[prop]), doc.key_loc(sk, prop))
     run = _need_map(doc, top, "run", "task name: code")
     for tname in run:
         if str(tname) not in spec.tasks:

@@ -1,0 +1,90 @@
+"""The terminal report: one verdict line per scenario × property, then each
+counterexample as a per-task table (one column per task)."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from checker import tracefmt
+from checker.verdict import Verdict
+from pyspec.successors import enabled
+from tlamodel.ir import Model
+
+STYLE = {"violated": "bold red", "proved": "bold green", "holds": "green",
+         "unknown": "bold yellow", "skipped": "dim"}
+
+
+def verdict_table(verdicts: list[Verdict]) -> Table:
+    t = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in ("scenario", "property", "verdict", "engine", "seconds", "expected"):
+        t.add_column(col)
+    for v in verdicts:
+        o = v.outcome
+        word = v.word() if v.outcome else f"not checked: {v.skipped.split('.')[0]}"
+        met = v.expectation_met()
+        exp = "" if v.expected is None else (
+            f"{v.expected.verdict}" + (" ✓" if met else " ✗ MISMATCH" if met is False else ""))
+        t.add_row(v.scenario, v.property, Text(word, style=STYLE[v.status]),
+                  o.engine if o else "", f"{o.seconds:.2f}" if o else "", exp)
+    return t
+
+
+def trace_table(model: Model, v: Verdict) -> Table:
+    assert v.outcome is not None and v.outcome.trace is not None
+    tasks = list(model.tasks)
+    t = Table(show_header=True, header_style="bold", show_lines=True, expand=False)
+    t.add_column("#", justify="right", no_wrap=True)
+    for task in tasks:
+        t.add_column(task, overflow="fold", max_width=44)
+    t.add_column("changed", overflow="fold", max_width=40)
+    for s in tracefmt.steps(model, v.outcome.trace):
+        cell = Text()
+        cell.append(s.function + "\n", style="cyan")
+        if s.label:
+            cell.append(f"{s.label}: ", style="magenta")
+        cell.append(s.text)
+        for d in s.detail:
+            cell.append("\n" + d, style="dim")
+        row = [str(s.number)] + [cell if task == s.task else Text("") for task in tasks]
+        row.append(Text("\n".join(f"{c.var}: {c.old} → {c.new}" for c in s.changes), style="yellow"))
+        t.add_row(*row)
+    return t
+
+
+def print_counterexample(console: Console, v: Verdict) -> None:
+    model = v.model
+    assert model is not None and v.outcome is not None and v.outcome.trace is not None
+    trace = v.outcome.trace
+    console.print()
+    console.rule(f"[bold red]{v.property}[/] violated on [bold]{v.scenario}[/] "
+                 f"({v.design}): {trace.length} steps, replayed ✓")
+    prop = model.property(v.property)
+    if prop.doc:
+        console.print(Text(f"{v.property}: {prop.doc}", style="italic"))
+    console.print(trace_table(model, v))
+    last = trace.states[-1]
+    err = tracefmt.error_message(model, last)
+    if err:
+        console.print(Text(f"run-time error: {err}", style="bold red"))
+    console.print(Text("At the end:", style="bold"))
+    for end in tracefmt.task_ends(model, last, enabled(model, last)):
+        where = "finished" if end.where == "finished" else f"in {end.function}: {end.where}"
+        state = " (cannot step)" if end.blocked else ""
+        console.print(f"  {end.task}: {where}{state}")
+    values = tracefmt.final_values(model, last, tracefmt.invariant_expr(model, v.property))
+    if values and tracefmt.invariant_expr(model, v.property) is not None:
+        console.print(Text("Values the property reads:", style="bold"))
+        for owner, vals in values.items():
+            console.print(f"  {owner}: " + ", ".join(vals))
+
+
+def print_report(console: Console, verdicts: list[Verdict], header: str) -> None:
+    console.print(Text(header, style="bold"))
+    console.print(verdict_table(verdicts))
+    for v in verdicts:
+        if v.status == "violated":
+            print_counterexample(console, v)
+    for v in verdicts:
+        if v.status == "skipped":
+            console.print(Text(f"not checked: {v.property} on {v.scenario}: {v.skipped}", style="dim"))

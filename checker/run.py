@@ -1,0 +1,89 @@
+"""Run engines on a design's scenarios and turn their outcomes into checked verdicts.
+
+This is where "no counterexample without replay" is enforced: every trace, from either
+engine, is re-executed by pyspec's concrete semantics before it becomes a ``violated``
+verdict; a trace that does not replay becomes ``unknown`` with the reason, never a bug
+report shown as if it were real.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from checker import bmc
+from checker.verdict import Verdict
+from pyspec import explicit
+from pyspec.replay import ReplayError, check_violation
+from pyspec.trace import Outcome
+from tlamodel.errors import DesignError, did_you_mean
+from tlamodel.ir import Model
+from tlamodel.load import Design
+from tlamodel.spec import SpecFile
+
+ENGINES = ("bmc", "explicit")
+
+
+@dataclass(frozen=True)
+class Options:
+    engine: str = "bmc"
+    depth: int | None = None          # None: the design's bound
+    timeout: float | None = None      # seconds per scenario
+    max_states: int | None = None
+    seed: int = 0
+
+
+def select_scenarios(design: Design, refs: tuple[str, ...]) -> list[SpecFile]:
+    if not refs:
+        if not design.scenarios:
+            raise DesignError(f"design {design.name} lists no scenarios", design.spec.loc,
+                              hint="add 'scenarios: [scenarios/x.yaml]' or pass --scenario FILE")
+        return list(design.scenarios)
+    return [design.scenario(r) for r in refs]
+
+
+def run_engine(model: Model, props: list[str], opts: Options, depth: int) -> dict[str, Outcome]:
+    if opts.engine == "explicit":
+        return explicit.check(model, props, max_states=opts.max_states, timeout=opts.timeout)
+    return bmc.check(model, props, depth=depth, timeout=opts.timeout, seed=opts.seed)
+
+
+def replayed(model: Model, out: Outcome) -> Outcome:
+    """The outcome itself if its counterexample replays; otherwise an honest unknown."""
+    if out.status != "violated":
+        return out
+    if out.trace is None:
+        return replace(out, status="unknown", reason="internal error: violation without a trace")
+    try:
+        check_violation(model, out.trace, out.property)
+    except ReplayError as e:
+        return replace(out, status="unknown", trace=None,
+                       reason=f"internal error: the {out.engine} counterexample did not replay: {e}")
+    return out
+
+
+def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[str, ...],
+           opts: Options, on_model: Callable[[Model], None] | None = None) -> list[Verdict]:
+    if opts.engine not in ENGINES:
+        raise DesignError(f"unknown engine '{opts.engine}'", hint="use " + " or ".join(ENGINES))
+    known = set(design.merged.properties) | {"assertions"}
+    for p in prop_filter:
+        if p not in known:
+            raise DesignError(f"unknown property '{p}'", hint=did_you_mean(p, known))
+    depth = opts.depth if opts.depth is not None else design.bound
+    verdicts: list[Verdict] = []
+    for scen in select_scenarios(design, scenario_refs):
+        model = design.model(scen)
+        if on_model:
+            on_model(model)
+        skipped = design.skipped(scen)
+        names = [p.name for p in model.properties if not prop_filter or p.name in prop_filter]
+        expect = {e.prop: e for e in design.expect if e.scenario == scen.name}
+        outcomes = run_engine(model, names, opts, depth) if names else {}
+        for name in names:
+            verdicts.append(Verdict(design.name, scen.name, name, replayed(model, outcomes[name]),
+                                    expected=expect.get(name), model=model))
+        for name, why in skipped.items():
+            if not prop_filter or name in prop_filter:
+                verdicts.append(Verdict(design.name, scen.name, name, None, skipped=why,
+                                        expected=expect.get(name), model=model))
+    return verdicts

@@ -1,0 +1,73 @@
+"""Verdicts: one engine outcome judged for one design × scenario × property.
+
+The words are the product's contract (ARCHITECTURE.md "Sound verdict words"): only a
+replayed counterexample is ``violated``; only an exhausted state space is ``proved``; a
+bounded search says how far it looked; a limit says ``unknown`` and why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyspec.trace import Outcome
+from tlamodel.ir import Model
+from tlamodel.spec import Expectation
+
+
+@dataclass(frozen=True)
+class Verdict:
+    design: str
+    scenario: str
+    property: str
+    outcome: Outcome | None = None      # None: not checked (see skipped)
+    skipped: str = ""
+    expected: Expectation | None = None
+    model: Model | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def status(self) -> str:
+        """violated / proved / holds / unknown / skipped."""
+        o = self.outcome
+        if o is None:
+            return "skipped"
+        if o.status == "holds":
+            return "proved" if o.exhaustive else "holds"
+        return o.status
+
+    def word(self) -> str:
+        o = self.outcome
+        if o is None:
+            return "not checked"
+        if o.status == "violated":
+            return f"violated (depth {o.depth})"
+        if o.status == "holds" and o.exhaustive:
+            if o.engine == "explicit":
+                return f"proved (explicit, {o.states} states)"
+            return f"proved ({o.engine}: no run is longer than {o.depth} steps)"
+        if o.status == "holds":
+            return f"holds up to depth {o.depth}"
+        depth = f"; reached depth {o.depth}" if o.depth >= 0 else ""
+        states = f", {o.states} states" if o.states else ""
+        return f"unknown ({o.reason}{depth}{states})"
+
+    def expectation_met(self) -> bool | None:
+        """None when nothing was expected or nothing was decided."""
+        e = self.expected
+        if e is None or self.status in ("skipped", "unknown"):
+            return None
+        if e.verdict == "violated":
+            if self.status != "violated":
+                return False
+            return e.depth is None or (self.outcome is not None and self.outcome.depth == e.depth)
+        return self.status in ("holds", "proved")
+
+
+EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+def exit_code(verdicts: list[Verdict]) -> int:
+    """0 nothing violated and nothing unknown; 1 something violated; 3 unknown, none violated."""
+    if any(v.status == "violated" for v in verdicts):
+        return EXIT_VIOLATED
+    if any(v.status == "unknown" for v in verdicts):
+        return EXIT_UNKNOWN
+    return EXIT_OK
