@@ -47,7 +47,7 @@ class _Run:
         self.t0 = time.monotonic()
         self.model = model
         self.timeout = timeout
-        self.solver = SolverContext(seed=seed, timeout=timeout)
+        self.solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
         self.enc = Encoder(model, self.solver.ctx)
         self.results: dict[str, Outcome] = {}
         #: last depth at which each open property was shown violation-free
@@ -132,7 +132,8 @@ class _Run:
         return Trace(states=states, actions=actions)
 
     def _state(self, m: z3.ModelRef, i: int) -> State:
-        return tuple(_py(m.eval(x, model_completion=True)) for x in self.enc.vars_at(i).values())
+        return tuple(self.enc.decode(name, m.eval(x, model_completion=True))
+                     for name, x in self.enc.vars_at(i).items())
 
     def _action(self, m: z3.ModelRef, i: int) -> int:
         fired = [k for k, lit in enumerate(self.enc.action_literals(i))

@@ -30,9 +30,13 @@ class SolverContext:
     handing Z3 a zero timeout would disable the limit instead.
     """
 
-    def __init__(self, seed: int = 0, timeout: float | None = None) -> None:
+    def __init__(self, seed: int = 0, timeout: float | None = None,
+                 logic: str | None = None) -> None:
         self.ctx = z3.Context()
-        self._solver = z3.Solver(ctx=self.ctx)
+        # logic="QF_BV" (used by the engines: their encoding is pure bit-vectors/Booleans)
+        # lets Z3 use its incremental SAT back end instead of the general SMT core
+        self._solver = (z3.SolverFor(logic, ctx=self.ctx) if logic
+                        else z3.Solver(ctx=self.ctx))
         self._per_check_ms: int | None = None
         self._deadline: float | None = None
         self._reason = ""

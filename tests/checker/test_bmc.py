@@ -93,8 +93,10 @@ def test_sets_enums_ite():
                      "unblock SIGTERM"]
     term = out["term_not_delivered"]
     assert term.status == "violated" and term.depth == 3
-    assert [m.actions[a].info.text for a in term.trace.actions] == [
-        "raise SIGTERM", "unblock SIGTERM", "deliver SIGTERM"]
+    steps = [m.actions[a].info.text for a in term.trace.actions]
+    # raise and unblock are independent: either order is a shortest run; delivery is last
+    assert sorted(steps[:2]) == ["raise SIGTERM", "unblock SIGTERM"]
+    assert steps[2] == "deliver SIGTERM"
     assert term.trace.states[-1] == (0, 0, M.TERM, 2)
 
 
