@@ -89,6 +89,7 @@ class TaskCompiler:
         self.pcs: list[PcInfo | None] = []
         self.edges: list[Edge] = []
         self.alias: dict[int, int | LabelRef] = {}
+        self.alias_loc: dict[int, SourceLoc] = {}
         self.frames: dict[int, Frame] = {}
         self.done_pc = -1
 
@@ -114,8 +115,10 @@ class TaskCompiler:
         seen: list[int] = []
         while pc in self.alias:
             if pc in seen:
+                loc = next((self.alias_loc[p] for p in seen if p in self.alias_loc), None)
                 raise DesignError(f"task {self.task}: a loop of jumps that never executes a "
-                                  "statement (goto/continue without a step)")
+                                  "statement (an empty loop body, or goto/continue without a step)",
+                                  loc, hint="give the loop body a statement, e.g. await (cond);")
             seen.append(pc)
             target = self.alias[pc]
             if isinstance(target, LabelRef):
@@ -236,6 +239,7 @@ class TaskCompiler:
         b = self.new_pc()
         if c.op == "const":      # while (true): the loop head is not a step of its own
             self.alias[p] = b
+            self.alias_loc[p] = s.loc
         else:
             self.emit(p, b, c, {}, [], self.info(s, frame, label, ("-> true",)))
             self.emit(p, q, op("not", c), {}, [], self.info(s, frame, label, ("-> false",)))
@@ -381,6 +385,9 @@ class TaskCompiler:
             return paths
         if isinstance(s, A.Jump):
             if s.kind == "skip":
+                return [path]
+            if s.kind == "return":       # to the call site: a pc, or the inlined-call token
+                path.exit = frame.ret
                 return [path]
             target = self.jump_target(s, frame)
             if isinstance(target, LabelRef):

@@ -7,7 +7,7 @@ from pathlib import Path
 from tlamodel.cfg import ErrorRegistry, TaskCompiler
 from tlamodel.errors import DesignError, did_you_mean
 from tlamodel.fold import op
-from tlamodel.ir import (Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
+from tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
                          PcInfo, Property, SourceLoc, VarDecl, const, var)
 from tlamodel.lower import Env, Lowerer, same_kind, type_name
 from tlamodel.resolve import Merged, Resolver, _shown
@@ -94,8 +94,11 @@ def load_design(path: str | Path, allow_paths: tuple[Path, ...] = ()) -> Design:
             raise DesignError(f"expect: unknown scenario '{e.scenario}'", e.loc,
                               hint=did_you_mean(e.scenario, names))
         if e.prop not in merged.properties and e.prop != ASSERTIONS:
-            raise DesignError(f"expect: unknown property '{e.prop}'", e.loc,
+            raise DesignError(f"expect: unknown property '{e.prop}'", e.prop_loc or e.loc,
                               hint=did_you_mean(e.prop, merged.properties))
+        if spec.check is not None and e.prop not in [n for n, _ in spec.check]:
+            raise DesignError(f"expect: property '{e.prop}' is not in this design's check: list",
+                              e.prop_loc or e.loc, hint="add it to check:, or drop the expectation")
     return Design(spec, merged, scenarios, resolver)
 
 
@@ -141,7 +144,7 @@ def _initial_values(scope: Scope, low: Lowerer, scen: SpecFile, decls: list[VarD
         if override is not None:
             v = _const_value(low, override[0], ty, override[1], d.name, env)
         elif vs.init is not None:
-            v = _const_value(low, vs.init, ty, vs.loc, d.name, env)
+            v = _const_value(low, vs.init, ty, vs.init.loc, d.name, env)
         else:
             v = default_value(ty)
         out.append((v,))
@@ -237,7 +240,10 @@ def _actions(edges_by_task, errors, err_decl) -> list[Action]:  # noqa: ANN001
 def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer, err_ok: Expr | None) -> list[Property]:
     out: list[Property] = []
     skipped = design.skipped(scen)
-    for name in design.checked_properties():
+    # the design's selection, then the scenario's own properties (always checked)
+    names = design.checked_properties() + [n for n in scen.properties
+                                           if n not in design.checked_properties()]
+    for name in names:
         if name == ASSERTIONS or name in skipped:
             continue
         p = scope.properties[name]
@@ -246,6 +252,8 @@ def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer, err_
         else:
             assert p.expr is not None
             out.append(Invariant(name, low.cond(p.expr, Env()), p.doc, p.loc))
-    if err_ok is not None and ASSERTIONS not in skipped:
-        out.append(Invariant(ASSERTIONS, err_ok, "no assert() fails and no variable leaves its range"))
+    if ASSERTIONS not in skipped:
+        # always reported, so tables line up; TRUE when no statement can fail at run time
+        out.append(Invariant(ASSERTIONS, err_ok if err_ok is not None else const(True, BOOL),
+                             "no assert() fails and no variable leaves its range"))
     return out

@@ -18,6 +18,8 @@ BUILTIN_ENUMS = ("task", "group", "signal")
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 _SET = re.compile(r"^\s*set\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$")
 MAX_INT_SPAN = 1 << 16
+#: names the flattening itself uses: T.pc (program counter), t.group, the error variable
+RESERVED = {"task": {"pc", "group"}, "group": {"pc"}, "global": {"current"}}
 
 
 @dataclass
@@ -110,6 +112,11 @@ def build_scope(enum_specs: dict[str, tuple[tuple[str, ...], SourceLoc]],
             add_const(v, enums[name], i, loc)
     fields: dict[str, dict[str, tuple[Type, VarSpec]]] = {"global": {}, "task": {}, "group": {}}
     for vs in state.values():
+        reserved = RESERVED.get(vs.scope, set())
+        if vs.name in reserved or vs.name.startswith("__"):
+            raise DesignError(f"'{vs.name}' is reserved and cannot name a {vs.scope} variable",
+                              vs.loc, hint="flagcheck uses it internally (program counters, the "
+                              "thread group, run-time errors); pick another name")
         ty = parse_type(vs.type_text, enums, vs.loc)
         if vs.name in consts:
             raise DesignError(f"variable '{vs.name}' has the same name as a {owners[vs.name]} "

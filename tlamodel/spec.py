@@ -78,6 +78,7 @@ class Expectation:
     verdict: str          # violated / holds
     depth: int | None
     loc: SourceLoc
+    prop_loc: SourceLoc | None = None
 
 
 @dataclass
@@ -114,6 +115,10 @@ def _text(doc: YamlDoc, m: Any, key: Any, what: str) -> str:
         return str(v)
     raise DesignError(f"{what} must be a string of code, found a {_kind(v)}",
                       doc.value_loc(m, key))
+
+
+def _code(doc: YamlDoc, m: Any, key: Any, what: str) -> tuple[str, Any]:
+    return doc.code(m, key, _text(doc, m, key, what))
 
 
 def _kind(v: Any) -> str:
@@ -237,7 +242,7 @@ def _read_state(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
                     raise DesignError(f"variable {name} has no 'type:'", doc.key_loc(vs, name))
                 type_text = str(v["type"])
                 if "init" in v:
-                    init = parse_expr(_text(doc, v, "init", "init"), doc.code_ref(v, "init"),
+                    init = parse_expr(*_code(doc, v, "init", "init"),
                                       f"initial value of {name}")
                 doc_text = str(v.get("doc", ""))
                 loc = doc.value_loc(v, "type")
@@ -256,7 +261,7 @@ def _read_defines(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
     m = _need_map(doc, top, "define", "name(params): expression")
     for key in m:
         name, params = _signature(doc, m, key)
-        body = parse_expr(_text(doc, m, key, f"define {name}"), doc.code_ref(m, key),
+        body = parse_expr(*_code(doc, m, key, f"define {name}"),
                           f"define {name}")
         if name in spec.defines:
             raise DesignError(f"define {name} appears twice in this file", doc.key_loc(m, key))
@@ -269,7 +274,7 @@ def _read_procedures(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
     m = _need_map(doc, top, "procedures", "name(params): code")
     for key in m:
         name, params = _signature(doc, m, key)
-        body = parse_code(_text(doc, m, key, f"procedure {name}"), doc.code_ref(m, key),
+        body = parse_code(*_code(doc, m, key, f"procedure {name}"),
                           f"procedure {name}")
         if name in spec.procedures:
             raise DesignError(f"procedure {name} appears twice in this file", doc.key_loc(m, key))
@@ -296,7 +301,7 @@ def _read_properties(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
                                   or "use always:, deadlock_free: or doc:")
         doc_text = str(p.get("doc", ""))
         if "always" in p and "deadlock_free" not in p:
-            e = parse_expr(_text(doc, p, "always", "always"), doc.code_ref(p, "always"),
+            e = parse_expr(*_code(doc, p, "always", "always"),
                            f"property {name}")
             spec.properties[str(name)] = PropSpec(str(name), "always", e, doc_text,
                                                   doc.key_loc(m, name))
@@ -331,12 +336,13 @@ def _read_design(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
 
 def _expectation(doc: YamlDoc, pm: Any, scen: str, prop: str) -> Expectation:
     raw = str(pm[prop]).strip()
-    word, _, depth = raw.partition("@")
-    if word not in VERDICT_WORDS or (depth and not depth.isdigit()) or (depth and word != "violated"):
+    word, at, depth = raw.partition("@")
+    if word not in VERDICT_WORDS or (at and not depth.isdigit()) or (at and word != "violated"):
         raise DesignError(f"bad expected verdict {raw!r} for {scen} / {prop}",
                           doc.value_loc(pm, prop), hint="write 'holds', 'violated' or 'violated@N' "
                           "(N = length of the shortest counterexample)")
-    return Expectation(scen, prop, word, int(depth) if depth else None, doc.value_loc(pm, prop))
+    return Expectation(scen, prop, word, int(depth) if depth else None, doc.value_loc(pm, prop),
+                       doc.key_loc(pm, prop))
 
 
 def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
@@ -361,7 +367,7 @@ def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
             if "init" in tv:
                 im = _need_map(doc, tv, "init", "field: value")
                 for f in im:
-                    e = parse_expr(_text(doc, im, f, "init"), doc.code_ref(im, f),
+                    e = parse_expr(*_code(doc, im, f, "init"),
                                    f"initial value of {tname}.{f}")
                     init.append((str(f), e, doc.key_loc(im, f)))
         spec.tasks[str(tname)] = TaskSpec(str(tname), group, tuple(init), doc.key_loc(tasks, tname))
@@ -377,6 +383,6 @@ def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
         if str(tname) not in spec.tasks:
             raise DesignError(f"run: unknown task '{tname}'", doc.key_loc(run, tname),
                               hint=did_you_mean(str(tname), spec.tasks) or "declare it under tasks:")
-        body = parse_code(_text(doc, run, tname, f"code of task {tname}"), doc.code_ref(run, tname),
+        body = parse_code(*_code(doc, run, tname, f"code of task {tname}"),
                           f"code of task {tname}")
         spec.run[str(tname)] = (body, doc.key_loc(run, tname))

@@ -67,6 +67,34 @@ class YamlDoc:
         return CodeRef(self.path, loc.line, loc.col)
 
 
+    def code(self, m: Any, key: Any, value: str) -> tuple[str, CodeRef]:
+        """The code text of scalar ``m[key]`` and where it starts.
+
+        Block scalars are re-read from the raw file: YAML folds the line breaks of a ``>``
+        block into spaces, which would move every later error onto the first line (and let a
+        ``#`` comment swallow the rest of the block).  Multi-line plain or quoted scalars
+        are folded the same way, so they are refused with a hint to use ``|``.
+        """
+        ref = self.code_ref(m, key)
+        if ref.block:
+            first = ref.line - 1            # 0-based index of the first content line
+            out: list[str] = []
+            i = first
+            while i < len(self.lines):
+                raw = self.lines[i]
+                if raw.strip() and len(raw) - len(raw.lstrip(" ")) < ref.indent:
+                    break
+                out.append(raw[ref.indent:])
+                i += 1
+            return "\n".join(out), ref
+        raw = self.lines[ref.line - 1] if 0 < ref.line <= len(self.lines) else ""
+        if value and "\\" not in raw and not raw[ref.col - 1:].startswith(value):
+            raise DesignError("code that spans several lines must be a '|' block",
+                              SourceLoc(self.path, ref.line, ref.col),
+                              hint="write  key: |  and put the code on the following lines")
+        return value, ref
+
+
 def load_yaml(path: Path, shown: str | None = None) -> YamlDoc:
     shown = shown or str(path)
     try:
@@ -93,7 +121,8 @@ def load_yaml(path: Path, shown: str | None = None) -> YamlDoc:
         mark = e.problem_mark or e.context_mark
         loc = SourceLoc(shown, mark.line + 1, mark.column + 1) if mark else SourceLoc(shown, 1, 1)
         what = (e.problem or e.context or "invalid YAML").strip()
-        hint = "use spaces, not tabs, for indentation" if "\t" in text and "tab" in str(e) else ""
+        hint = ("use spaces, not tabs, for indentation"
+                if "\t" in text and ("\\t" in str(e) or "tab" in str(e)) else "")
         if "duplicate key" in str(e):
             what = f"duplicate key: {str(e).split('found duplicate key', 1)[-1].split(chr(10))[0].strip()}"
         raise DesignError(f"YAML error: {what}", loc, hint=hint) from None

@@ -126,6 +126,9 @@ def test_return_from_inlined_procedure_outside_atomic(sem):
     # return inside atomic in the task's own code finishes the task: cnt stays 1, never 3
     assert {f["Z.cnt"] for f in ends} == {1}
     assert all(st["Z.cnt"] != 3 for st in reachable(m))
+    # return inside atomic { } of a procedure inlined outside atomic: leaves the procedure
+    assert {(f["P1.cnt"], f["P0.cnt"]) for f in ends} == {(0, 3)}
+    assert len(actions_of(m, "P1")) == 3          # atomic (2 paths) + cnt += 2
 
 
 def test_break_from_inside_atomic_and_continue(sem):
@@ -193,4 +196,6 @@ def test_assert_false_reachable_only_after_the_other_task(sem):
 def test_assertion_inside_atomic_cannot_fail(sem):
     m = build(sem, "assert-atomic")
     assert m.error_var is None                   # folded away: no run-time error is possible
-    assert "assertions" not in [p.name for p in m.properties]
+    # the property is still reported (tables line up), trivially true
+    assert str(m.property("assertions").expr) == "true"
+    assert check(m)["assertions"].status == "holds"

@@ -47,7 +47,7 @@ def assert_at(err: DesignError, file_name: str, line: int, col: int | tuple[int,
     # the quoted source line and a caret under the offending column
     lines = err.render().splitlines()
     src = Path(err.loc.file) if Path(err.loc.file).is_absolute() else Path.cwd() / err.loc.file
-    text = src.read_text().splitlines()[line - 1]
+    text = src.read_text(errors="replace").splitlines()[line - 1]
     assert lines[1] == "  " + text.expandtabs(1)
     assert lines[2] == "  " + " " * (err.loc.col - 1) + "^"
 

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Measure flagcheck on the shipped designs: verdict, depth, states and seconds per
+design × scenario × property × engine, plus the model size of each design × scenario.
+
+    .venv/bin/python benchmarks/run.py                       # all specs/*.yaml, both engines
+    .venv/bin/python benchmarks/run.py --engines explicit specs/rfc-v2-tif-taskwork.yaml
+    .venv/bin/python benchmarks/run.py --json bench.json
+
+This script measures; it checks nothing against the designs' ``expect:`` entries (the
+tests in tests/specs do that).  Exit status: 0 when every design loaded, 2 when one could
+not be loaded or built (its error is printed and the other designs still run).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:          # runnable as `python benchmarks/run.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from checker.run import ENGINES, Options, verify  # noqa: E402
+from tlamodel.errors import DesignError  # noqa: E402
+from tlamodel.ir import Model  # noqa: E402
+from tlamodel.load import load_design  # noqa: E402
+
+
+@dataclass
+class Row:
+    design: str
+    scenario: str
+    property: str
+    engine: str
+    verdict: str
+    status: str            # violated / proved / holds / unknown / skipped
+    depth: int | None
+    states: int | None     # explicit engine only
+    seconds: float | None  # the engine's own time for this property
+
+
+@dataclass
+class Size:
+    design: str
+    scenario: str
+    vars: int              # every state variable, pcs and the error variable included
+    user_vars: int         # the variables a design declares (no pc / __error)
+    actions: int
+    properties: int
+
+
+@dataclass
+class RunTime:
+    design: str
+    scenario: str
+    engine: str
+    seconds: float         # wall clock of the whole verify() call (model building included)
+
+
+def shown(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="benchmarks/run.py",
+        description="Run every design × scenario × engine and print verdicts, depths, "
+                    "states and seconds (measures; asserts nothing).")
+    ap.add_argument("designs", nargs="*", type=Path, metavar="DESIGN.yaml",
+                    help="design files (default: every specs/*.yaml)")
+    ap.add_argument("--engines", default=",".join(ENGINES),
+                    help=f"comma-separated engines out of {', '.join(ENGINES)} "
+                         "(default: %(default)s)")
+    ap.add_argument("--depth", type=int, default=None,
+                    help="BMC bound in steps (default: each design's 'bound:')")
+    ap.add_argument("--timeout", type=float, default=300.0,
+                    help="seconds per design × scenario × engine (default: %(default)s)")
+    ap.add_argument("--max-states", type=int, default=None,
+                    help="state limit for the explicit engine (default: none)")
+    ap.add_argument("--seed", type=int, default=0, help="Z3 random seed (default: 0)")
+    ap.add_argument("--json", type=Path, default=None, metavar="FILE",
+                    help="also write the rows, model sizes and total time as JSON")
+    args = ap.parse_args(argv)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    bad = [e for e in engines if e not in ENGINES]
+    if bad or not engines:
+        ap.error(f"--engines: unknown engine(s) {', '.join(bad) or '(none given)'}; "
+                 f"choose from {', '.join(ENGINES)}")
+    args.engines = list(dict.fromkeys(engines))
+    if args.depth is not None and args.depth < 0:
+        ap.error("--depth must be >= 0")
+    if args.timeout is not None and args.timeout <= 0:
+        ap.error("--timeout must be > 0")
+    if args.max_states is not None and args.max_states < 1:
+        ap.error("--max-states must be >= 1")
+    if not args.designs:
+        args.designs = sorted((ROOT / "specs").glob("*.yaml"))
+    return args
+
+
+def progress(msg: str) -> None:
+    if sys.stderr.isatty():
+        print(msg, file=sys.stderr, flush=True)
+
+
+def bench_design(path: Path, args: argparse.Namespace, rows: list[Row], sizes: list[Size],
+                 runs: list[RunTime]) -> None:
+    design = load_design(path)
+    for scen in design.scenarios:
+        models: list[Model] = []
+        for engine in args.engines:
+            progress(f"  {design.name} × {scen.name} × {engine} ...")
+            opts = Options(engine=engine, depth=args.depth, timeout=args.timeout,
+                           max_states=args.max_states, seed=args.seed)
+            t0 = time.monotonic()
+            verdicts = verify(design, (scen.name,), (), opts, on_model=models.append)
+            runs.append(RunTime(design.name, scen.name, engine, time.monotonic() - t0))
+            for v in verdicts:
+                o = v.outcome
+                rows.append(Row(
+                    design=v.design, scenario=v.scenario, property=v.property, engine=engine,
+                    verdict=v.word() if o is not None else "not checked (skipped)",
+                    status=v.status,
+                    depth=o.depth if o is not None else None,
+                    states=o.states if o is not None and engine == "explicit" else None,
+                    seconds=round(o.seconds, 3) if o is not None else None))
+        if models:
+            m = models[0]
+            sizes.append(Size(design.name, scen.name, len(m.vars),
+                              sum(1 for d in m.vars if not d.internal), len(m.actions),
+                              len(m.properties)))
+
+
+def table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> str:
+    widths = [len(h) for h in headers]
+    for r in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, r)]
+
+    def line(cells: list[str]) -> str:
+        out = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def blank(x: object, fmt: str = "{}") -> str:
+    return "" if x is None else fmt.format(x)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    rows: list[Row] = []
+    sizes: list[Size] = []
+    runs: list[RunTime] = []
+    failed: list[tuple[str, str]] = []
+    t0 = time.monotonic()
+    for path in args.designs:
+        progress(f"{shown(path)}")
+        try:
+            bench_design(path, args, rows, sizes, runs)
+        except DesignError as e:
+            failed.append((shown(path), e.render()))
+            print(e.render(), file=sys.stderr)
+    total = time.monotonic() - t0
+
+    print(f"flagcheck benchmarks: engines {','.join(args.engines)}; "
+          f"depth {args.depth if args.depth is not None else 'design bound'}; "
+          f"timeout {args.timeout:g}s; max states {args.max_states or 'none'}")
+    print()
+    print(table(["design", "scenario", "property", "engine", "verdict", "depth", "states", "seconds"],
+                [[r.design, r.scenario, r.property, r.engine, r.verdict, blank(r.depth),
+                  blank(r.states), blank(r.seconds, "{:.2f}")] for r in rows],
+                right={5, 6, 7}))
+    print()
+    print(table(["design", "scenario", "vars", "user vars", "actions", "properties"],
+                [[s.design, s.scenario, str(s.vars), str(s.user_vars), str(s.actions),
+                  str(s.properties)] for s in sizes],
+                right={2, 3, 4, 5}))
+    print()
+    print(table(["design", "scenario", "engine", "wall seconds"],
+                [[r.design, r.scenario, r.engine, f"{r.seconds:.2f}"] for r in runs],
+                right={3}))
+    print()
+    print(f"total: {total:.2f} s")
+    for path, _ in failed:
+        print(f"not measured: {path} (bad design, see stderr)")
+
+    if args.json is not None:
+        doc = {
+            "options": {"engines": args.engines, "depth": args.depth, "timeout": args.timeout,
+                        "max_states": args.max_states, "seed": args.seed,
+                        "designs": [shown(p) for p in args.designs]},
+            "rows": [asdict(r) for r in rows],
+            "models": [asdict(s) for s in sizes],
+            "runs": [{**asdict(r), "seconds": round(r.seconds, 3)} for r in runs],
+            "failed": [{"design": p, "error": err} for p, err in failed],
+            "total_seconds": round(total, 3),
+        }
+        args.json.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    return 2 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
