@@ -61,27 +61,38 @@ class _Run:
         for p in props:  # a name asked twice is checked once
             open_.setdefault(p.name, p)
             self.checked[p.name] = -1
-        slot = {name: j for j, name in enumerate(open_)}  # stable names for the literals
         self.solver.add(self.enc.init(0))
         for k in range(depth + 1):
-            for p in list(open_.values()):
+            # One query per depth for all open properties ("is any of them violated at k?"):
+            # the unsatisfiable answers are the expensive ones, and one covers them all.  A
+            # satisfying run may violate several at once; each gets that run (shortest, as
+            # every smaller depth was unsatisfiable for it) and the rest are asked again.
+            rnd = 0
+            while open_:
                 if self.solver.expired():
                     self._give_up(open_, k)
                     return
-                lit = z3.Bool(f"chk_{slot[p.name]}_{k}", self.solver.ctx)
-                self.solver.add(z3.Implies(lit, self.enc.prop_violation(p, k)))
+                lit = z3.Bool(f"chk_{k}_{rnd}", self.solver.ctx)
+                rnd += 1
+                viol = {n: self.enc.prop_violation(p, k) for n, p in open_.items()}
+                self.solver.add(z3.Implies(lit, z3.Or(list(viol.values()))))
                 r = self.solver.check([lit])
+                if r == "unsat":
+                    for n in open_:
+                        self.checked[n] = k
+                    break
                 if r == "sat":
-                    self._violated(p, k)
-                    del open_[p.name]
-                elif r == "unsat":
-                    self.checked[p.name] = k
-                elif self.solver.reason_unknown() == "timeout":
+                    m = self.solver.model()
+                    for n, v in viol.items():
+                        if z3.is_true(m.eval(v, model_completion=True)):
+                            self._violated(open_.pop(n), k)
+                    continue
+                if self.solver.reason_unknown() == "timeout":
                     self._give_up(open_, k)
                     return
-                else:  # the solver gave up on this query only: the others may still be decided
-                    self._unknown(p, k, self.solver.reason_unknown())
-                    del open_[p.name]
+                # the solver gave up on this query: no verdict for the properties in it
+                for n in list(open_):
+                    self._unknown(open_.pop(n), k, self.solver.reason_unknown())
             if not open_:
                 return
             self.solver.add(self.enc.trans(k))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from checker import bmc
+from checker import bmc, portfolio
 from checker.verdict import Verdict
 from pyspec import explicit
 from pyspec.replay import ReplayError, check_violation
@@ -20,12 +20,13 @@ from tlamodel.ir import Model
 from tlamodel.load import Design
 from tlamodel.spec import SpecFile
 
-ENGINES = ("bmc", "explicit")
+ENGINES = ("auto", "bmc", "explicit")
+QUICK_STATES, QUICK_SECONDS = 200_000, 2.0
 
 
 @dataclass(frozen=True)
 class Options:
-    engine: str = "bmc"
+    engine: str = "auto"
     depth: int | None = None          # None: the design's bound
     timeout: float | None = None      # seconds per scenario
     max_states: int | None = None
@@ -41,10 +42,42 @@ def select_scenarios(design: Design, refs: tuple[str, ...]) -> list[SpecFile]:
     return [design.scenario(r) for r in refs]
 
 
+@dataclass(frozen=True)
+class _Explicit:
+    """Picklable engine runners (the portfolio sends them to child processes)."""
+    max_states: int | None
+    timeout: float | None
+
+    def __call__(self, model: Model, props: list[str]) -> dict[str, Outcome]:
+        return explicit.check(model, props, max_states=self.max_states, timeout=self.timeout)
+
+
+@dataclass(frozen=True)
+class _Bmc:
+    depth: int
+    timeout: float | None
+    seed: int
+
+    def __call__(self, model: Model, props: list[str]) -> dict[str, Outcome]:
+        return bmc.check(model, props, depth=self.depth, timeout=self.timeout, seed=self.seed)
+
+
+def runners(opts: Options, depth: int) -> dict[str, Callable[[Model, list[str]], dict[str, Outcome]]]:
+    return {"explicit": _Explicit(opts.max_states, opts.timeout),
+            "bmc": _Bmc(depth, opts.timeout, opts.seed)}
+
+
 def run_engine(model: Model, props: list[str], opts: Options, depth: int) -> dict[str, Outcome]:
-    if opts.engine == "explicit":
-        return explicit.check(model, props, max_states=opts.max_states, timeout=opts.timeout)
-    return bmc.check(model, props, depth=depth, timeout=opts.timeout, seed=opts.seed)
+    engines = runners(opts, depth)
+    if opts.engine == "auto":
+        # A short explicit search in this process first: most scenarios are small enough
+        # for it to finish, and then no engine process needs to be started at all.
+        quick = explicit.check(model, props, max_states=opts.max_states or QUICK_STATES,
+                               timeout=min(QUICK_SECONDS, opts.timeout or QUICK_SECONDS))
+        if all(portfolio.definitive(o) for o in quick.values()):
+            return {n: replace(o, engine="auto→explicit") for n, o in quick.items()}
+        return portfolio.race(model, props, engines, opts.timeout)
+    return engines[opts.engine](model, props)
 
 
 def replayed(model: Model, out: Outcome) -> Outcome:

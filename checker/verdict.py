@@ -40,9 +40,9 @@ class Verdict:
         if o.status == "violated":
             return f"violated (depth {o.depth})"
         if o.status == "holds" and o.exhaustive:
-            if o.engine == "explicit":
+            if o.engine.endswith("explicit"):
                 return f"proved (explicit, {o.states} states)"
-            return f"proved ({o.engine}: no run is longer than {o.depth} steps)"
+            return f"proved ({o.engine.split('→')[-1]}: no run is longer than {o.depth} steps)"
         if o.status == "holds":
             return f"holds up to depth {o.depth}"
         depth = f"; reached depth {o.depth}" if o.depth >= 0 else ""

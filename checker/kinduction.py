@@ -1,0 +1,251 @@
+"""k-induction with simple-path constraints: proofs for state properties, and shortest traces.
+
+Why k-induction next to BMC: BMC only proves a property when *every* run ends within the
+bound.  Designs whose tasks can spin (retry loops, signal re-delivery) have unbounded runs,
+so BMC can only say "no violation within k steps".  k-induction turns the same unrolling
+into a proof once the property is k-inductive relative to simple paths, which on a finite
+system always happens eventually (LESSONS.md item 11, after pysmt's model_checking.py).
+
+Every property is a state predicate ``P``: an invariant's expression, or for
+``DeadlockFree`` the predicate "some action is enabled or the state is terminal", whose
+negation is exactly ``Encoder.prop_violation``.  For k = 0, 1, 2, ... and each open P:
+
+* base(k):  init(0) & trans(0..k-1) & !P@k -- sat gives a counterexample of length k; the
+  depths are tried in increasing order, so it is a shortest one (as in checker.bmc);
+* step(k):  dom(0) & trans(0..k) & P@0..P@k & !P@(k+1) & states 0..k+1 pairwise distinct --
+  unsat (with base(0..k) unsat) proves P;
+* init-side termination: no simple path of k+1 steps starts in an initial state -- then
+  every reachable state is within k steps of init and base(0..k) has checked it.
+
+One solver per case, both incremental: the unrollings only grow, and per-property and
+per-depth constraints sit behind assumption literals (as in checker.bmc) so the solvers
+keep what they learnt across queries.
+"""
+from __future__ import annotations
+
+import time
+
+import z3
+
+from checker.encode import Encoder
+from checker.solver import SolverContext
+from pyspec.trace import Outcome, State, Trace
+from tlamodel.ir import Model, Property
+
+ENGINE = "kind"
+
+
+def check(model: Model, properties: list[str] | None = None, max_k: int = 40,
+          timeout: float | None = None, seed: int = 0) -> dict[str, Outcome]:
+    """Check ``properties`` (default: all of the model's) by k-induction for k = 0..max_k.
+
+    Returns one ``Outcome`` per property, in the order asked: ``violated`` with a shortest
+    trace (depth = its length); ``holds`` with ``exhaustive=True`` and ``depth`` = the k at
+    which the proof succeeded; ``unknown`` when k-induction did not converge up to
+    ``max_k``, the wall-clock ``timeout`` (seconds, for the whole call) ran out or the
+    solver gave up, with ``depth`` = the last depth the base case fully checked (-1: none).
+    Never ``holds`` without a proof.
+    """
+    if max_k < 0:
+        raise ValueError("kind: max_k must be >= 0")
+    names = [p.name for p in model.properties] if properties is None else list(properties)
+    props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
+    run = _Run(model, timeout, seed)
+    run.search(props, max_k)
+    return {n: run.results[n] for n in names}
+
+
+class _Unrolling:
+    """One solver with its own encoder, the number of ``trans`` steps asserted so far and
+    the bit-vector image of each state (for the pairwise-distinct constraints)."""
+
+    def __init__(self, model: Model, seed: int, timeout: float | None) -> None:
+        self.solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
+        self.enc = Encoder(model, self.solver.ctx)
+        self.steps = 0
+        self._vecs: dict[int, z3.BitVecRef] = {}
+
+    def extend_to(self, n: int) -> None:
+        """Assert ``trans(i)`` for every i < n."""
+        while self.steps < n:
+            self.solver.add(self.enc.trans(self.steps))
+            self.steps += 1
+
+    def state_vector(self, i: int) -> z3.BitVecRef:
+        """All of state i's variables concatenated into one bit-vector, so "states i and j
+        differ" is one disequality.  Bools become one bit each; the map is injective, so
+        two states are equal iff their vectors are."""
+        v = self._vecs.get(i)
+        if v is None:
+            one = z3.BitVecVal(1, 1, self.solver.ctx)
+            zero = z3.BitVecVal(0, 1, self.solver.ctx)
+            parts = [z3.If(x, one, zero) if z3.is_bool(x) else x
+                     for x in self.enc.vars_at(i).values()]
+            if not parts:  # no variables: a single state
+                parts = [zero]
+            v = parts[0] if len(parts) == 1 else z3.Concat(*parts)
+            self._vecs[i] = v
+        return v
+
+    def distinct_from_earlier(self, j: int) -> z3.BoolRef:
+        """State j differs from each of states 0..j-1."""
+        vj = self.state_vector(j)
+        return z3.And([self.state_vector(i) != vj for i in range(j)] or
+                      [z3.BoolVal(True, self.solver.ctx)])
+
+
+class _Run:
+    """The state of one k-induction run: two unrollings, the clock, per-property results."""
+
+    def __init__(self, model: Model, timeout: float | None, seed: int) -> None:
+        self.t0 = time.monotonic()
+        self.model = model
+        self.timeout = timeout
+        self.base = _Unrolling(model, seed, timeout)
+        left = None if timeout is None else timeout - (time.monotonic() - self.t0)
+        self.step = _Unrolling(model, seed, left)   # same absolute deadline as base
+        self.base.solver.add(self.base.enc.init(0))
+        # the step case starts anywhere, but in a well-typed state: every reachable state
+        # is well-typed, so this only removes paths that cannot be suffixes of real runs
+        self.step.solver.add(self.step.enc.domain(0))
+        # init-side simple-path constraints are guarded: base queries must see *all* runs
+        self.simple = z3.Bool("simple_path", self.base.solver.ctx)
+        self.results: dict[str, Outcome] = {}
+        self.checked: dict[str, int] = {}
+        self._slot: dict[str, int] = {}
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    # ------------------------------------------------------------ search
+    def search(self, props: list[Property], max_k: int) -> None:
+        open_: dict[str, Property] = {}
+        for p in props:  # a name asked twice is checked once
+            open_.setdefault(p.name, p)
+            self.checked[p.name] = -1
+        self._slot = {name: j for j, name in enumerate(open_)}
+        for k in range(max_k + 1):
+            for phase in (self._base_case, self._step_case):
+                for p in list(open_.values()):
+                    verdict = phase(p, k)
+                    if verdict == "timeout":
+                        self._give_up(open_, k)
+                        return
+                    if verdict == "decided":
+                        del open_[p.name]
+            if not open_:
+                return
+            verdict = self._init_side(k)
+            if verdict == "timeout":
+                self._give_up(open_, k + 1)
+                return
+            if verdict == "proved":
+                for p in open_.values():
+                    self._holds(p, k, "k-induction, k=%d (no simple path from init longer "
+                                "than %d steps)" % (k, k))
+                return
+        for p in open_.values():
+            self._outcome(p, "unknown", self.checked[p.name],
+                          reason=f"k-induction did not converge up to k={max_k}")
+
+    def _base_case(self, p: Property, k: int) -> str:
+        """Is there a run of exactly k steps ending in a violation of p?"""
+        s, enc = self.base.solver, self.base.enc
+        if s.expired():
+            return "timeout"
+        self.base.extend_to(k)
+        lit = z3.Bool(f"chk_{self._slot[p.name]}_{k}", s.ctx)
+        s.add(z3.Implies(lit, enc.prop_violation(p, k)))
+        r = s.check([lit])
+        if r == "sat":
+            self._outcome(p, "violated", k, trace=self._trace(k))
+            return "decided"
+        if r == "unsat":
+            self.checked[p.name] = k
+            return "open"
+        if s.reason_unknown() == "timeout":
+            return "timeout"
+        # without base(k) neither a shortest trace nor a proof can be claimed later
+        self._outcome(p, "unknown", self.checked[p.name],
+                      reason=f"{s.reason_unknown()} in the base case at k={k}")
+        return "decided"
+
+    def _step_case(self, p: Property, k: int) -> str:
+        """Can k+1 consecutive P-states on a simple path be followed by a !P-state?"""
+        s, enc = self.step.solver, self.step.enc
+        if s.expired():
+            return "timeout"
+        if self.step.steps <= k:  # first property at this k: grow the path to k+2 states
+            self.step.extend_to(k + 1)
+            s.add(self.step.distinct_from_earlier(k + 1))
+        j = self._slot[p.name]
+        hyp = z3.Bool(f"hyp_{j}_{k}", s.ctx)
+        s.add(z3.Implies(hyp, z3.Not(enc.prop_violation(p, k))))
+        bad = z3.Bool(f"bad_{j}_{k + 1}", s.ctx)
+        s.add(z3.Implies(bad, enc.prop_violation(p, k + 1)))
+        r = s.check([z3.Bool(f"hyp_{j}_{i}", s.ctx) for i in range(k + 1)] + [bad])
+        if r == "unsat":
+            # Soundness: suppose some reachable state violates P and take a shortest run to
+            # one, of n steps.  It is a simple path (a repeated state could be cut out,
+            # giving a shorter run to a violation) and P holds in all its states but the
+            # last.  base(0..k) were unsat, so n > k, and its last k+2 states satisfy every
+            # constraint of step(k) (well-typed, linked by trans, distinct, P then !P) --
+            # contradicting unsat.  So no reachable state violates P.
+            self._holds(p, k, f"k-induction, k={k}")
+            return "decided"
+        if r == "unknown" and s.reason_unknown() == "timeout":
+            return "timeout"
+        return "open"  # sat, or unknown for another reason: no proof at this k, still sound
+
+    def _init_side(self, k: int) -> str:
+        """Does any simple path of k+1 steps start in an initial state?"""
+        s = self.base.solver
+        if s.expired():
+            return "timeout"
+        self.base.extend_to(k + 1)
+        s.add(z3.Implies(self.simple, self.base.distinct_from_earlier(k + 1)))
+        r = s.check([self.simple])
+        # Soundness: a shortest run to any reachable state is a simple path; if it had more
+        # than k steps its first k+1 steps would be a simple path from init, which unsat
+        # excludes.  So every reachable state is the end of a run of at most k steps, and
+        # base(0..k) has checked each open property there.
+        if r == "unsat":
+            return "proved"
+        if r == "unknown" and s.reason_unknown() == "timeout":
+            return "timeout"
+        return "open"
+
+    # ------------------------------------------------------------ outcomes
+    def _outcome(self, p: Property, status: str, depth: int, **kw: object) -> None:
+        self.results[p.name] = Outcome(property=p.name, status=status,  # type: ignore[arg-type]
+                                       depth=depth, seconds=self.elapsed(), engine=ENGINE,
+                                       **kw)  # type: ignore[arg-type]
+
+    def _holds(self, p: Property, k: int, reason: str) -> None:
+        self._outcome(p, "holds", k, exhaustive=True, reason=reason)
+
+    def _give_up(self, open_: dict[str, Property], k: int) -> None:
+        """The wall-clock budget ran out while working on ``k``."""
+        for p in open_.values():
+            self._outcome(p, "unknown", self.checked[p.name],
+                          reason=f"timeout {self.timeout}s at k={k}")
+
+    # ------------------------------------------------------------ traces
+    def _trace(self, k: int) -> Trace:
+        """Read the run of length ``k`` out of the base solver's last model (as bmc does)."""
+        m = self.base.solver.model()
+        states = tuple(self._state(m, i) for i in range(k + 1))
+        actions = tuple(self._action(m, i) for i in range(k))
+        return Trace(states=states, actions=actions)
+
+    def _state(self, m: z3.ModelRef, i: int) -> State:
+        enc = self.base.enc
+        return tuple(enc.decode(name, m.eval(x, model_completion=True))
+                     for name, x in enc.vars_at(i).items())
+
+    def _action(self, m: z3.ModelRef, i: int) -> int:
+        fired = [k for k, lit in enumerate(self.base.enc.action_literals(i))
+                 if z3.is_true(m.eval(lit, model_completion=True))]
+        assert len(fired) == 1, f"kind: {len(fired)} actions fire at step {i}"
+        return self.model.actions[fired[0]].index
+

@@ -1,0 +1,81 @@
+"""``--engine auto``: several engines race in separate processes; per property, the first
+definitive answer wins.
+
+Why processes: Z3 and the explicit search are both CPU-bound and hold the GIL (Z3 releases
+it, the BFS does not), and the machine has two cores.  Why "per property": BMC often finds
+a short counterexample for one property long before the explicit search has exhausted the
+state space, while only the explicit search (or a proof engine) can say ``proved``.
+
+Definitive = ``violated`` or ``holds`` with ``exhaustive``; a bounded ``holds`` or an
+``unknown`` is kept only if nothing better arrives before every engine has stopped.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+from dataclasses import replace
+from typing import Callable
+
+from pyspec.trace import Outcome
+from tlamodel.ir import Model
+
+Runner = Callable[[Model, list[str]], dict[str, Outcome]]
+
+
+def definitive(o: Outcome) -> bool:
+    return o.status == "violated" or (o.status == "holds" and o.exhaustive)
+
+
+def _child(q: "mp.Queue[tuple[str, dict[str, Outcome] | str]]", name: str, runner: Runner,
+           model: Model, props: list[str]) -> None:
+    try:
+        q.put((name, runner(model, props)))
+    except BaseException as e:  # noqa: BLE001 - reported to the parent as an engine failure
+        q.put((name, f"{type(e).__name__}: {e}"))
+
+
+def race(model: Model, props: list[str], runners: dict[str, Runner],
+         timeout: float | None) -> dict[str, Outcome]:
+    """Run every engine at once; return, per property, the best outcome (see module doc)."""
+    ctx = mp.get_context("spawn")      # fork + a live Z3 context in the parent is unsafe
+    q: "mp.Queue[tuple[str, dict[str, Outcome] | str]]" = ctx.Queue()
+    procs = {name: ctx.Process(target=_child, args=(q, name, r, model, props), daemon=True)
+             for name, r in runners.items()}
+    for p in procs.values():
+        p.start()
+    best: dict[str, Outcome] = {}
+    failures: list[str] = []
+    deadline = None if timeout is None else time.monotonic() + timeout + 5.0
+    pending = set(procs)
+    try:
+        while pending and not all(n in best and definitive(best[n]) for n in props):
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                name, res = q.get(timeout=wait)
+            except queue.Empty:
+                break
+            pending.discard(name)
+            if isinstance(res, str):
+                failures.append(f"{name}: {res}")
+                continue
+            for n, o in res.items():
+                if n not in best or (definitive(o) and not definitive(best[n])) or \
+                        (not definitive(best[n]) and _deeper(o, best[n])):
+                    best[n] = o
+    finally:
+        for p in procs.values():
+            if p.is_alive():
+                p.terminate()
+            p.join(timeout=5)
+    for n in props:
+        if n not in best:
+            why = "; ".join(failures) or f"no engine answered within {timeout}s"
+            best[n] = Outcome(n, "unknown", -1, engine="auto", reason=why)
+    return {n: replace(best[n], engine=f"auto→{best[n].engine}") for n in props}
+
+
+def _deeper(new: Outcome, old: Outcome) -> bool:
+    """Between two non-definitive outcomes, prefer a bounded holds, then the deeper one."""
+    rank = {"holds": 1, "unknown": 0}
+    return (rank.get(new.status, 0), new.depth) > (rank.get(old.status, 0), old.depth)
