@@ -18,6 +18,7 @@ from pyspec.trace import Outcome
 from tlamodel.errors import DesignError, did_you_mean
 from tlamodel.ir import Model
 from tlamodel.load import Design
+from tlamodel.reduce import reduce_model
 from tlamodel.spec import SpecFile
 
 ENGINES = ("auto", "bmc", "explicit")
@@ -31,6 +32,7 @@ class Options:
     timeout: float | None = None      # seconds per scenario
     max_states: int | None = None
     seed: int = 0
+    reduce: bool = True               # merge task-private steps (tlamodel.reduce)
 
 
 def select_scenarios(design: Design, refs: tuple[str, ...]) -> list[SpecFile]:
@@ -106,6 +108,8 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
     verdicts: list[Verdict] = []
     for scen in select_scenarios(design, scenario_refs):
         model = design.model(scen)
+        if opts.reduce:
+            model = reduce_model(model)
         if on_model:
             on_model(model)
         skipped = design.skipped(scen)

@@ -113,7 +113,9 @@ def models(draw: st.DrawFn) -> Model:
         inv = mk("or", inv, draw(GUARDS))
     done = mk("and", *(mk("eq", var(p.name, p.type), const(2, p.type)) for p in pcs))
     return Model("random", VARS + tuple(pcs), init, tuple(actions),
-                 (Invariant("inv", inv), DeadlockFree("deadlock")), terminal=done)
+                 (Invariant("inv", inv), DeadlockFree("deadlock")), terminal=done,
+                 tasks=tuple(p.owner or "" for p in pcs),
+                 pcs=tuple((p.owner or "", p.name, ()) for p in pcs))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -42,7 +42,7 @@ def test_a_wrong_counterexample_depth_fails_the_run(tmp_path: Path) -> None:
     design = specs / "rfc-v2-tif-taskwork.yaml"
     text = design.read_text()
     design.write_text(text.replace("oleg-lost-signal: {no_lost_signal: violated",
-                                   "oleg-lost-signal: {no_lost_signal: violated@23", 1))
+                                   "oleg-lost-signal: {no_lost_signal: violated@17", 1))
     r = CliRunner().invoke(main, ["test", str(design)])
     assert r.exit_code == 1 and "MISMATCH" in r.output, r.output
 
@@ -67,14 +67,14 @@ def test_compare_pins_every_cell() -> None:
     violated = {(d, col): v for d, cols in table.items() for col, v in cols.items()
                 if v.startswith("**violated")}
     assert violated == {
-        ("rfc-v2-tif-taskwork", "oleg-lost-signal/no_lost_signal"): "**violated@24**",
-        ("rfc-v2-tif-taskwork", "group-shared-signal/no_lost_signal"): "**violated@24**",
-        ("twa-resume-counter", "io-uring-pthread-join/no_deadlock"): "**violated@21**",
-        ("coupled-5.9", "io-uring-killable-join/no_deadlock"): "**violated@20**",
-        ("notify-signal-5.11", "io-uring-killable-join/no_deadlock"): "**violated@19**",
-        ("rfc-v2-tif-taskwork", "io-uring-killable-join/no_deadlock"): "**violated@18**",
-        ("rfc-v3-signal-pending-split", "io-uring-killable-join/no_deadlock"): "**violated@18**",
-        ("twa-resume-counter", "io-uring-killable-join/no_deadlock"): "**violated@21**",
+        ("coupled-5.9", "io-uring-killable-join/no_deadlock"): "**violated@18**",
+        ("notify-signal-5.11", "io-uring-killable-join/no_deadlock"): "**violated@17**",
+        ("rfc-v2-tif-taskwork", "oleg-lost-signal/no_lost_signal"): "**violated@18**",
+        ("rfc-v2-tif-taskwork", "group-shared-signal/no_lost_signal"): "**violated@18**",
+        ("rfc-v2-tif-taskwork", "io-uring-killable-join/no_deadlock"): "**violated@16**",
+        ("rfc-v3-signal-pending-split", "io-uring-killable-join/no_deadlock"): "**violated@16**",
+        ("twa-resume-counter", "io-uring-pthread-join/no_deadlock"): "**violated@19**",
+        ("twa-resume-counter", "io-uring-killable-join/no_deadlock"): "**violated@19**",
     }
     others = {v for cols in table.values() for col, v in cols.items()
               if not v.startswith("**violated")}

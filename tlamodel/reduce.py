@@ -1,0 +1,158 @@
+"""Merge task-private steps into the task's next visible step (a Lipton reduction).
+
+Why: bounded model checking pays for every step of the longest run it must cover, and a
+third of the steps in the kernel specs only touch state nobody else can see (a system
+call's return code, the exit loop's ti_work snapshot, ``if (current.ti_sigpending)``).
+
+Soundness.  Call a variable *private* to task t when only t's actions read or write it and
+no invariant reads it; an action is private when every variable it reads or writes is
+private to its task (reading the run-time error variable in the guard is allowed: it only
+stops the world).  A private action commutes with every action of every other task: they
+touch disjoint variables.  So in any run, a private step of t can be moved right until it
+sits just before t's next step, without changing any state an invariant reads and without
+changing what other tasks can do.  Replacing "a then b" by the single action "a;b" (for every
+successor b of a) therefore reaches exactly the same states up to private variables and
+t's program counter, which invariants do not read; a deadlock (no action enabled, not all
+tasks finished) exists in one model iff it exists in the other, because a private step
+never enables or disables another task.  Only chains that end in a visible step are
+merged, so a loop of private steps is left alone, and the run never "skips" a blocking
+point: a;b is enabled exactly when a is and b is after a.
+
+The reduced model has shorter counterexamples (its own steps) and fewer states; both
+engines read the same reduced model, so they still agree, and every trace still replays.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tlamodel.fold import op
+from tlamodel.ir import (Action, Expr, Invariant, Model, StepInfo, free_vars)
+
+MAX_ACTIONS = 20_000
+
+
+def subst(e: Expr, sigma: dict[str, Expr], memo: dict[int, Expr] | None = None) -> Expr:
+    """``e`` with variables replaced (and constants folded again)."""
+    memo = {} if memo is None else memo
+    hit = memo.get(id(e))
+    if hit is not None:
+        return hit
+    if e.op == "var":
+        out = sigma.get(e.name or "", e)
+    elif e.op == "const":
+        out = e
+    else:
+        args = tuple(subst(a, sigma, memo) for a in e.args)
+        out = e if args == e.args else op(e.op, *args, ty=e.type)
+    memo[id(e)] = out
+    return out
+
+
+def _pc_value(guard: Expr, pc: str) -> int | None:
+    """The ``pc == k`` conjunct the front end puts at the top of every guard."""
+    if guard.op == "eq" and guard.args[0].op == "var" and guard.args[0].name == pc \
+            and guard.args[1].op == "const":
+        return int(guard.args[1].value)  # type: ignore[arg-type]
+    if guard.op == "and":
+        for g in guard.args:
+            v = _pc_value(g, pc)
+            if v is not None:
+                return v
+    return None
+
+
+class _Analysis:
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.pc_of = {task: pc for task, pc, _ in model.pcs}
+        self.users: dict[str, set[str]] = {}
+        for a in model.actions:
+            for v in self.reads(a) | {n for n, _ in a.updates}:
+                self.users.setdefault(v, set()).add(a.task)
+        self.observed: set[str] = set()
+        for p in model.properties:
+            if isinstance(p, Invariant):
+                self.observed |= free_vars(p.expr)
+
+    def reads(self, a: Action) -> set[str]:
+        out = set(free_vars(a.guard))
+        for _, e in a.updates:
+            out |= free_vars(e)
+        out.discard(self.model.error_var or "")
+        return out
+
+    def private(self, a: Action) -> bool:
+        names = self.reads(a) | {n for n, _ in a.updates}
+        return all(self.users.get(v, set()) <= {a.task} and v not in self.observed
+                   and v != self.model.error_var for v in names)
+
+    def src(self, a: Action) -> int | None:
+        return _pc_value(a.guard, self.pc_of[a.task])
+
+    def dst(self, a: Action) -> int | None:
+        for n, e in a.updates:
+            if n == self.pc_of[a.task] and e.op == "const":
+                return int(e.value)  # type: ignore[arg-type]
+        return None
+
+
+def compose(a: Action, b: Action) -> Action:
+    """The single action "a, then b" (b's guard and updates read the state after a)."""
+    sigma = dict(a.updates)
+    memo: dict[int, Expr] = {}
+    guard = op("and", a.guard, subst(b.guard, sigma, memo))
+    upd = dict(a.updates)
+    for n, e in b.updates:
+        upd[n] = subst(e, sigma, memo)
+    text = f"{a.info.text} ; {b.info.text}"
+    info = StepInfo(text if len(text) <= 160 else text[:157] + "...", b.info.loc,
+                    b.info.label or a.info.label, b.info.stack, a.info.detail + b.info.detail)
+    return Action(-1, a.task, guard, tuple(upd.items()), info)
+
+
+def reduce_model(model: Model) -> Model:
+    if not model.pcs:
+        return model
+    an = _Analysis(model)
+    acts = list(model.actions)
+    changed = True
+    while changed and len(acts) < MAX_ACTIONS:
+        changed = False
+        by_src: dict[tuple[str, int | None], list[Action]] = {}
+        for a in acts:
+            by_src.setdefault((a.task, an.src(a)), []).append(a)
+        for a in acts:
+            s, d = an.src(a), an.dst(a)
+            if s is None or d is None or d == s or not an.private(a):
+                continue
+            succ = by_src.get((a.task, d), [])
+            if not succ or any(an.private(b) for b in succ):
+                continue
+            merged = [compose(a, b) for b in succ]
+            merged = [m for m in merged if not (m.guard.op == "const" and m.guard.value is False)]
+            acts = [x for x in acts if x is not a] + merged
+            changed = True
+            break
+    acts = _reachable(model, an, acts)
+    return replace(model, actions=tuple(replace(a, index=i) for i, a in enumerate(acts)))
+
+
+def _reachable(model: Model, an: _Analysis, acts: list[Action]) -> list[Action]:
+    """Drop actions whose program point no run can reach any more."""
+    idx = model.var_index()
+    keep: list[Action] = []
+    for task, pc, _ in model.pcs:
+        mine = [a for a in acts if a.task == task]
+        start = set(model.init[idx[pc]])
+        seen, todo = set(start), list(start)
+        while todo:
+            p = todo.pop()
+            for a in mine:
+                if an.src(a) == p:
+                    d = an.dst(a)
+                    if d is not None and d not in seen:
+                        seen.add(d)
+                        todo.append(d)
+        keep += [a for a in mine if an.src(a) is None or an.src(a) in seen]
+    order = {id(a): i for i, a in enumerate(acts)}
+    return sorted(keep, key=lambda a: order[id(a)])
