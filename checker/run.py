@@ -7,6 +7,7 @@ report shown as if it were real.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -33,6 +34,7 @@ class Options:
     max_states: int | None = None
     seed: int = 0
     reduce: bool = True               # merge task-private steps (tlamodel.reduce)
+    max_memory: int | None = None     # MB of address space for the whole run
 
 
 def select_scenarios(design: Design, refs: tuple[str, ...]) -> list[SpecFile]:
@@ -70,16 +72,43 @@ def runners(opts: Options, depth: int) -> dict[str, Callable[[Model, list[str]],
 
 
 def run_engine(model: Model, props: list[str], opts: Options, depth: int) -> dict[str, Outcome]:
-    engines = runners(opts, depth)
-    if opts.engine == "auto":
-        # A short explicit search in this process first: most scenarios are small enough
-        # for it to finish, and then no engine process needs to be started at all.
-        quick = explicit.check(model, props, max_states=opts.max_states or QUICK_STATES,
-                               timeout=min(QUICK_SECONDS, opts.timeout or QUICK_SECONDS))
-        if all(portfolio.definitive(o) for o in quick.values()):
-            return {n: replace(o, engine="auto→explicit") for n, o in quick.items()}
-        return portfolio.race(model, props, engines, opts.timeout)
-    return engines[opts.engine](model, props)
+    try:
+        return _run_engine(model, props, opts, depth)
+    except MemoryError:
+        return {n: Outcome(n, "unknown", -1, engine=opts.engine,
+                           reason=f"memory limit {opts.max_memory} MB reached") for n in props}
+
+
+def _run_engine(model: Model, props: list[str], opts: Options, depth: int) -> dict[str, Outcome]:
+    if opts.engine != "auto":
+        return runners(opts, depth)[opts.engine](model, props)
+    # A short explicit search in this process first: most scenarios are small enough for it
+    # to finish, and then no engine process needs to be started at all.  The user's timeout
+    # is one budget for both phases.
+    t0 = time.monotonic()
+    quick_budget = QUICK_SECONDS if opts.timeout is None else min(QUICK_SECONDS, opts.timeout / 2)
+    quick = explicit.check(model, props, max_states=opts.max_states or QUICK_STATES,
+                           timeout=quick_budget)
+    if all(portfolio.definitive(o) for o in quick.values()):
+        return {n: replace(o, engine="auto→explicit") for n, o in quick.items()}
+    left = None if opts.timeout is None else max(0.1, opts.timeout - (time.monotonic() - t0))
+    out = portfolio.race(model, props, runners(replace(opts, timeout=left), depth), left)
+    # the quick pass may have decided some properties the race did not
+    return {n: (replace(quick[n], engine="auto→explicit")
+                if portfolio.definitive(quick[n]) and not portfolio.definitive(o) else o)
+            for n, o in out.items()}
+
+
+def limit_memory(mb: int | None) -> None:
+    """Cap the address space (inherited by engine processes); exceeding it gives unknown."""
+    if mb is None:
+        return
+    import resource
+    soft = mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def replayed(model: Model, out: Outcome) -> Outcome:
@@ -105,6 +134,7 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
         if p not in known:
             raise DesignError(f"unknown property '{p}'", hint=did_you_mean(p, known))
     depth = opts.depth if opts.depth is not None else design.bound
+    limit_memory(opts.max_memory)
     verdicts: list[Verdict] = []
     for scen in select_scenarios(design, scenario_refs):
         model = design.model(scen)
@@ -115,7 +145,15 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
         skipped = design.skipped(scen)
         names = [p.name for p in model.properties if not prop_filter or p.name in prop_filter]
         expect = {e.prop: e for e in design.expect if e.scenario == scen.name}
-        outcomes = run_engine(model, names, opts, depth) if names else {}
+        try:
+            outcomes = run_engine(model, names, opts, depth) if names else {}
+        except KeyboardInterrupt:
+            # Ctrl-C: keep what is established, say unknown for the rest, stop here
+            for name in names:
+                verdicts.append(Verdict(design.name, scen.name, name,
+                                        Outcome(name, "unknown", -1, engine=opts.engine,
+                                                reason="interrupted"), model=model))
+            break
         for name in names:
             verdicts.append(Verdict(design.name, scen.name, name, replayed(model, outcomes[name]),
                                     expected=expect.get(name), model=model))

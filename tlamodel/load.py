@@ -13,6 +13,7 @@ from tlamodel.lower import Env, Lowerer, same_kind, type_name
 from tlamodel.resolve import Merged, Resolver, _shown
 from tlamodel.scope import Scope, build_scope, default_value, flat_vars
 from tlamodel.spec import Expectation, SpecFile
+from tlamodel.usage import stmt_calls
 
 ASSERTIONS = "assertions"
 DEFAULT_BOUND = 40
@@ -70,10 +71,25 @@ class Design:
         return {k: why for k, (why, _) in scenario.skip.items()}
 
     def model(self, scenario: SpecFile) -> Model:
-        return build_model(self, scenario)
+        try:
+            return build_model(self, scenario)
+        except RecursionError:
+            raise _too_deep(f"design {self.name} with scenario {scenario.name}") from None
+
+
+def _too_deep(what: str) -> DesignError:
+    return DesignError(f"{what} nests too deeply (expressions, blocks or YAML more than a few "
+                       "hundred levels deep)", hint="split it into smaller definitions")
 
 
 def load_design(path: str | Path, allow_paths: tuple[Path, ...] = ()) -> Design:
+    try:
+        return _load_design(path, allow_paths)
+    except RecursionError:
+        raise _too_deep(str(path)) from None
+
+
+def _load_design(path: str | Path, allow_paths: tuple[Path, ...] = ()) -> Design:
     p = Path(path)
     resolver = Resolver(p, allow_paths)
     spec = resolver.read(p, str(path))
@@ -99,7 +115,42 @@ def load_design(path: str | Path, allow_paths: tuple[Path, ...] = ()) -> Design:
         if spec.check is not None and e.prop not in [n for n, _ in spec.check]:
             raise DesignError(f"expect: property '{e.prop}' is not in this design's check: list",
                               e.prop_loc or e.loc, hint="add it to check:, or drop the expectation")
+    _check_overrides(spec, merged, scenarios)
     return Design(spec, merged, scenarios, resolver)
+
+
+def _check_overrides(spec: SpecFile, merged: Merged, scenarios: list[SpecFile]) -> None:
+    """A new define/procedure in an extending design that nothing calls is almost always a
+    misspelt override: report it instead of checking a design the author did not write."""
+    if not spec.extends:
+        return
+    used: set[str] = set()
+    for d in merged.defines.values():
+        _expr_uses(d.body, used)
+    for p in merged.procedures.values():
+        stmt_calls(p.body, used)
+    for pr in merged.properties.values():
+        _expr_uses(pr.expr, used)
+    for sc in scenarios:
+        for body, _ in sc.run.values():
+            stmt_calls(body, used)
+        for p in sc.procedures.values():
+            stmt_calls(p.body, used)
+        for d in sc.defines.values():
+            _expr_uses(d.body, used)
+    for kind, table in (("define", spec.defines), ("procedure", spec.procedures)):
+        for name, item in table.items():
+            if name not in merged.base_names and name not in used:
+                raise DesignError(
+                    f"{kind} {name} overrides nothing in the files this design extends, and "
+                    "nothing calls it", item.loc,
+                    hint=did_you_mean(name, merged.base_names) or
+                    "remove it, or call it from the code that should use it")
+
+
+def _expr_uses(e, out: set[str]) -> None:  # noqa: ANN001
+    from tlamodel.usage import _expr_calls
+    _expr_calls(e, out)
 
 
 # ------------------------------------------------------------------ model building

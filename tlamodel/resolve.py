@@ -30,6 +30,8 @@ class Merged:
     procedures: dict[str, ProcSpec] = field(default_factory=dict)
     properties: dict[str, PropSpec] = field(default_factory=dict)
     chain: list[str] = field(default_factory=list)
+    #: define/procedure names the extended files already had (before the last file)
+    base_names: set[str] = field(default_factory=set)
 
     def add(self, spec: SpecFile) -> None:
         for name, (vals, loc) in spec.enums.items():
@@ -47,7 +49,8 @@ class Merged:
 
     def copy(self) -> "Merged":
         return Merged(dict(self.enums), dict(self.state), dict(self.defines),
-                      dict(self.procedures), dict(self.properties), list(self.chain))
+                      dict(self.procedures), dict(self.properties), list(self.chain),
+                      set(self.base_names))
 
 
 class Resolver:
@@ -93,6 +96,7 @@ class Resolver:
             for name in ("enums", "state", "defines", "procedures", "properties"):
                 getattr(out, name).update(getattr(sub, name))
             out.chain.extend(c for c in sub.chain if c not in out.chain)
+        out.base_names = set(out.defines) | set(out.procedures)
         out.add(spec)
         return out
 

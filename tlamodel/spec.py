@@ -19,7 +19,7 @@ from tlamodel.yamlfile import YamlDoc, is_map, is_seq
 COMMON_KEYS = {"flagcheck", "summary", "doc", "enums", "state", "define", "procedures",
                "properties", "includes"}
 KIND_KEYS = {
-    "library": {"library"},
+    "library": {"library", "extends"},
     "design": {"design", "extends", "scenarios", "check", "bound", "expect"},
     "scenario": {"scenario", "tasks", "signals", "run", "skip"},
 }

@@ -1,0 +1,72 @@
+"""Which definitions are used anywhere: catches an "override" that overrides nothing.
+
+Why: designs override library definitions by name, so a typo (``signal_pendng``) silently
+adds a new, unused definition and the proposal being checked is not the one the author
+wrote.  A new name in a design that nothing calls is reported with the closest base name.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from tlamodel import ast as A
+
+
+def _expr_calls(e: A.AExpr | None, out: set[str]) -> None:
+    if e is None:
+        return
+    if isinstance(e, A.Call):
+        out.add(e.func)
+        for a in e.args:
+            _expr_calls(a, out)
+    elif isinstance(e, A.Field):
+        _expr_calls(e.obj, out)
+    elif isinstance(e, A.Unary):
+        _expr_calls(e.arg, out)
+    elif isinstance(e, A.Binary):
+        _expr_calls(e.left, out)
+        _expr_calls(e.right, out)
+    elif isinstance(e, A.Ternary):
+        for x in (e.cond, e.then, e.other):
+            _expr_calls(x, out)
+    elif isinstance(e, A.Quant):
+        _expr_calls(e.body, out)
+    elif isinstance(e, A.SetLit):
+        for x in e.elems:
+            _expr_calls(x, out)
+
+
+def stmt_calls(stmts: Iterable[A.Stmt], out: set[str]) -> None:
+    """Names called by statements (procedures) and by their expressions (defines)."""
+    work = list(stmts)
+    while work:
+        s = work.pop()
+        if isinstance(s, A.CallStmt):
+            out.add(s.func)
+            for a in s.args:
+                _expr_calls(a, out)
+        elif isinstance(s, A.Assign):
+            _expr_calls(s.target, out)
+            _expr_calls(s.value, out)
+        elif isinstance(s, (A.Await, A.Assert)):
+            _expr_calls(s.cond, out)
+        elif isinstance(s, A.If):
+            _expr_calls(s.cond, out)
+            work.append(s.then)
+            if s.other is not None:
+                work.append(s.other)
+        elif isinstance(s, A.While):
+            _expr_calls(s.cond, out)
+            work.append(s.body)
+        elif isinstance(s, A.Atomic):
+            work.append(s.body)
+        elif isinstance(s, A.Either):
+            work.extend(s.branches)
+        elif isinstance(s, A.Choose):
+            _expr_calls(s.cond, out)
+            work.append(s.body)
+            if s.other is not None:
+                work.append(s.other)
+        elif isinstance(s, A.Labeled):
+            work.append(s.stmt)
+        elif isinstance(s, A.Block):
+            work.extend(s.stmts)
