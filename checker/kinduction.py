@@ -28,7 +28,7 @@ import time
 import z3
 
 from checker.encode import Encoder
-from checker.solver import SolverContext
+from checker.solver import Result, SolverContext
 from pyspec.trace import Outcome, State, Trace
 from tlamodel.ir import Model, Property
 
@@ -87,11 +87,35 @@ class _Unrolling:
             self._vecs[i] = v
         return v
 
-    def distinct_from_earlier(self, j: int) -> z3.BoolRef:
-        """State j differs from each of states 0..j-1."""
-        vj = self.state_vector(j)
-        return z3.And([self.state_vector(i) != vj for i in range(j)] or
-                      [z3.BoolVal(True, self.solver.ctx)])
+    def check_simple(self, assumptions: list[z3.BoolRef], last: int,
+                     guard: z3.BoolRef | None = None) -> Result:
+        """``check`` restricted to runs whose states 0..last are pairwise distinct.
+
+        The O(last^2) distinctness constraints are added lazily: check without them, and
+        if the model repeats a state, assert "these two states differ" and check again.
+        Each round adds a constraint the model violated, so the loop ends.  Sound: "unsat"
+        means unsat under a subset of the constraints, hence under all of them; "sat" is
+        only returned for a model whose states were compared and found all distinct.
+        Every added constraint belongs to every later (longer) query too, so it stays.
+        """
+        while True:
+            r = self.solver.check(assumptions)
+            if r != "sat":
+                return r
+            m = self.solver.model()
+            first: dict[int, int] = {}
+            clash: list[tuple[int, int]] = []
+            for j in range(last + 1):
+                v = m.eval(self.state_vector(j), model_completion=True).as_long()  # type: ignore
+                if v in first:
+                    clash.append((first[v], j))
+                else:
+                    first[v] = j
+            if not clash:
+                return "sat"
+            for i, j in clash:
+                c = self.state_vector(i) != self.state_vector(j)
+                self.solver.add(c if guard is None else z3.Implies(guard, c))
 
 
 class _Run:
@@ -110,6 +134,8 @@ class _Run:
         self.step.solver.add(self.step.enc.domain(0))
         # init-side simple-path constraints are guarded: base queries must see *all* runs
         self.simple = z3.Bool("simple_path", self.base.solver.ctx)
+        #: properties proved so far, assumed in every later step case
+        self.lemmas: list[Property] = []
         self.results: dict[str, Outcome] = {}
         self.checked: dict[str, int] = {}
         self._slot: dict[str, int] = {}
@@ -177,25 +203,36 @@ class _Run:
             return "timeout"
         if self.step.steps <= k:  # first property at this k: grow the path to k+2 states
             self.step.extend_to(k + 1)
-            s.add(self.step.distinct_from_earlier(k + 1))
+            for q in self.lemmas:
+                s.add(z3.Not(enc.prop_violation(q, k + 1)))
         j = self._slot[p.name]
         hyp = z3.Bool(f"hyp_{j}_{k}", s.ctx)
         s.add(z3.Implies(hyp, z3.Not(enc.prop_violation(p, k))))
         bad = z3.Bool(f"bad_{j}_{k + 1}", s.ctx)
         s.add(z3.Implies(bad, enc.prop_violation(p, k + 1)))
-        r = s.check([z3.Bool(f"hyp_{j}_{i}", s.ctx) for i in range(k + 1)] + [bad])
+        r = self.step.check_simple(
+            [z3.Bool(f"hyp_{j}_{i}", s.ctx) for i in range(k + 1)] + [bad], k + 1)
         if r == "unsat":
             # Soundness: suppose some reachable state violates P and take a shortest run to
             # one, of n steps.  It is a simple path (a repeated state could be cut out,
             # giving a shorter run to a violation) and P holds in all its states but the
             # last.  base(0..k) were unsat, so n > k, and its last k+2 states satisfy every
-            # constraint of step(k) (well-typed, linked by trans, distinct, P then !P) --
+            # constraint of step(k): well-typed, linked by trans, distinct, P then !P, and
+            # every lemma (they are reachable, and lemmas are proved invariants) --
             # contradicting unsat.  So no reachable state violates P.
             self._holds(p, k, f"k-induction, k={k}")
+            self._learn(p)
             return "decided"
         if r == "unknown" and s.reason_unknown() == "timeout":
             return "timeout"
         return "open"  # sat, or unknown for another reason: no proof at this k, still sound
+
+    def _learn(self, p: Property) -> None:
+        """A proved property holds in every reachable state: assume it at every position
+        of the step case from now on (it strengthens the hypothesis of later proofs)."""
+        self.lemmas.append(p)
+        for i in range(self.step.steps + 1):
+            self.step.solver.add(z3.Not(self.step.enc.prop_violation(p, i)))
 
     def _init_side(self, k: int) -> str:
         """Does any simple path of k+1 steps start in an initial state?"""
@@ -203,8 +240,7 @@ class _Run:
         if s.expired():
             return "timeout"
         self.base.extend_to(k + 1)
-        s.add(z3.Implies(self.simple, self.base.distinct_from_earlier(k + 1)))
-        r = s.check([self.simple])
+        r = self.base.check_simple([self.simple], k + 1, guard=self.simple)
         # Soundness: a shortest run to any reachable state is a simple path; if it had more
         # than k steps its first k+1 steps would be a simple path from init, which unsat
         # excludes.  So every reachable state is the end of a run of at most k steps, and

@@ -14,7 +14,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue
 import time
-from dataclasses import replace
 from typing import Callable
 
 from pyspec.trace import Outcome
@@ -61,8 +60,7 @@ def race(model: Model, props: list[str], runners: dict[str, Runner],
                 failures.append(f"{name}: {res}")
                 continue
             for n, o in res.items():
-                if n not in best or (definitive(o) and not definitive(best[n])) or \
-                        (not definitive(best[n]) and _deeper(o, best[n])):
+                if n not in best or better(o, best[n]):
                     best[n] = o
     finally:
         for p in procs.values():
@@ -71,9 +69,16 @@ def race(model: Model, props: list[str], runners: dict[str, Runner],
             p.join(timeout=5)
     for n in props:
         if n not in best:
-            why = "; ".join(failures) or f"no engine answered within {timeout}s"
-            best[n] = Outcome(n, "unknown", -1, engine="auto", reason=why)
-    return {n: replace(best[n], engine=f"auto→{best[n].engine}") for n in props}
+            why = "; ".join(failures) or f"timeout {timeout:.3g}s: no engine finished"
+            best[n] = Outcome(n, "unknown", -1, engine="portfolio", reason=why)
+    return best
+
+
+def better(new: Outcome, old: Outcome) -> bool:
+    """Is ``new`` a better answer than ``old`` for the same property?"""
+    if definitive(new) != definitive(old):
+        return definitive(new)
+    return not definitive(new) and _deeper(new, old)
 
 
 def _deeper(new: Outcome, old: Outcome) -> bool:

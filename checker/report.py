@@ -88,3 +88,19 @@ def print_report(console: Console, verdicts: list[Verdict], header: str) -> None
     for v in verdicts:
         if v.status == "skipped":
             console.print(Text(f"not checked: {v.property} on {v.scenario}: {v.skipped}", style="dim"))
+
+
+def print_coverage(console: Console, coverage: list, strict: bool = False) -> None:  # list[Coverage]
+    """One summary line per scenario, then the vacuity warnings."""
+    if not coverage:
+        return
+    console.print(Text("Coverage (explicit-state exploration of each scenario):", style="bold"))
+    for c in coverage:
+        console.print(Text("  " + c.summary(), style="" if c.computed else "dim"))
+    print_findings(console, coverage, strict)
+
+
+def print_findings(console: Console, coverage: list, strict: bool = False) -> None:
+    for f in (f for c in coverage for f in c.findings):
+        console.print(Text(("error: " if strict else "warning: ") + f.message,
+                           style="bold red" if strict else "bold yellow"))

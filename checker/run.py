@@ -93,10 +93,9 @@ def _run_engine(model: Model, props: list[str], opts: Options, depth: int) -> di
         return {n: replace(o, engine="auto→explicit") for n, o in quick.items()}
     left = None if opts.timeout is None else max(0.1, opts.timeout - (time.monotonic() - t0))
     out = portfolio.race(model, props, runners(replace(opts, timeout=left), depth), left)
-    # the quick pass may have decided some properties the race did not
-    return {n: (replace(quick[n], engine="auto→explicit")
-                if portfolio.definitive(quick[n]) and not portfolio.definitive(o) else o)
-            for n, o in out.items()}
+    # the quick pass may know more than the race (it may even have decided a property)
+    best = {n: quick[n] if portfolio.better(quick[n], o) else o for n, o in out.items()}
+    return {n: replace(o, engine=f"auto→{o.engine}") for n, o in best.items()}
 
 
 def limit_memory(mb: int | None) -> None:

@@ -7,9 +7,12 @@ same facts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from checker.verdict import Verdict
+from pyspec.successors import enabled
 from pyspec.trace import State, Trace
-from tlamodel.ir import Expr, Invariant, Model, free_vars, show_value
+from tlamodel.ir import Expr, Invariant, Model, SourceLoc, free_vars, show_value
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class Step:
     label: str | None
     detail: tuple[str, ...]
     changes: tuple[Change, ...]
+    action: int = -1                  # index into Model.actions
+    loc: SourceLoc | None = None      # where the statement is written
+    stack: tuple[str, ...] = ()       # the inlined kernel functions, outermost first
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,8 @@ def steps(model: Model, trace: Trace) -> list[Step]:
         a = model.actions[a_idx]
         rows.append(Step(i + 1, a.task, " › ".join(a.info.stack) or "(task code)", a.info.text,
                          a.info.label, a.info.detail,
-                         changes(model, trace.states[i], trace.states[i + 1])))
+                         changes(model, trace.states[i], trace.states[i + 1]),
+                         a_idx, a.info.loc, a.info.stack))
     return rows
 
 
@@ -92,3 +99,87 @@ def error_message(model: Model, state: State) -> str | None:
 def invariant_expr(model: Model, prop: str) -> Expr | None:
     p = model.property(prop)
     return p.expr if isinstance(p, Invariant) else None
+
+
+# ---------------------------------------------------------------- shared by the renderers
+@dataclass(frozen=True)
+class Ending:
+    """What the last state of a counterexample says."""
+    tasks: tuple[TaskEnd, ...]
+    error: str | None                   # run-time error message, if the run stopped on one
+    values: dict[str, list[str]]        # per owner, what the invariant reads ({} for deadlock)
+
+
+def ending(model: Model, trace: Trace, prop: str) -> Ending:
+    last = trace.states[-1]
+    expr = invariant_expr(model, prop)
+    values = final_values(model, last, expr) if expr is not None else {}
+    return Ending(tuple(task_ends(model, last, enabled(model, last))),
+                  error_message(model, last), values)
+
+
+def where(end: TaskEnd) -> str:
+    """"finished" or "in pause › schedule: <statement> (cannot step)"."""
+    if end.where == "finished":
+        return "finished"
+    fn = f"{end.function}: " if end.function else ""
+    return f"in {fn}{end.where}" + (" (cannot step)" if end.blocked else "")
+
+
+def change_text(c: Change) -> str:
+    return f"{c.var}: {c.old} → {c.new}"
+
+
+def verdict_sentence(v: Verdict) -> str:
+    return f"{v.property} {v.word()} on {v.scenario} ({v.design})"
+
+
+def summary(model: Model, v: Verdict, design_file: str | None = None) -> str:
+    """A few sentences: what was violated, by whom, which design-file steps, how it ends."""
+    assert v.outcome is not None and v.outcome.trace is not None
+    trace = v.outcome.trace
+    rows = steps(model, trace)
+    tasks = [t for t in model.tasks if any(s.task == t for s in rows)]
+    out = [f"{verdict_sentence(v)}: a run of {trace.length} steps by {', '.join(tasks) or 'no task'}"
+           " (replayed)."]
+    if design_file is not None:
+        own = [s for s in rows if s.loc is not None and same_file(s.loc.file, design_file)]
+        if own:
+            out.append("Steps in the design itself: " + "; ".join(
+                f"{s.number} ({s.task}: {s.stack[-1] if s.stack else 'task code'})" for s in own) + ".")
+    end = ending(model, trace, v.property)
+    if end.error:
+        out.append(f"Run-time error: {end.error}.")
+    out.append("At the end: " + "; ".join(f"{e.task} {where(e)}" for e in end.tasks) + ".")
+    return " ".join(out)
+
+
+def same_file(a: str, b: str) -> bool:
+    return a == b or Path(a).resolve() == Path(b).resolve()
+
+
+def plain_lines(model: Model, trace: Trace) -> list[str]:
+    """The trace as plain text, one block per step (for JUnit bodies and logs)."""
+    lines = []
+    width = len(str(trace.length))
+    for s in steps(model, trace):
+        head = f"{s.number:>{width}} | {s.task}: {s.function}"
+        lines.append(head)
+        pad = " " * width + " |     "
+        lines.append(pad + (f"{s.label}: " if s.label else "") + s.text)
+        lines += [pad + d for d in s.detail]
+        lines += [pad + "changed " + change_text(c) for c in s.changes]
+    return lines
+
+
+def ending_lines(model: Model, trace: Trace, prop: str) -> list[str]:
+    end = ending(model, trace, prop)
+    out = []
+    if end.error:
+        out.append(f"run-time error: {end.error}")
+    out.append("At the end:")
+    out += [f"  {e.task}: {where(e)}" for e in end.tasks]
+    if end.values:
+        out.append("Values the property reads:")
+        out += [f"  {owner}: " + ", ".join(vals) for owner, vals in end.values.items()]
+    return out

@@ -18,10 +18,9 @@ from click.testing import CliRunner, Result
 
 from checker import run as run_mod
 from checker.cli import main
-from checker.run import replayed
-from pyspec import explicit
+from checker.run import Options, replayed, verify
 from pyspec.trace import Outcome, Trace
-from tlamodel.ir import BoolType
+from tlamodel.ir import BoolType, Model
 from tlamodel.load import load_design
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,10 +28,12 @@ FIX = Path(__file__).resolve().parent / "fixtures"
 RFC_V2 = str(ROOT / "specs" / "rfc-v2-tif-taskwork.yaml")
 NOTIFY = str(ROOT / "specs" / "notify-signal-5.11.yaml")
 OLEG = "oleg-lost-signal"
-#: The shortest lost-signal run of RFC v2 on Oleg's scenario, as the shipped library models
-#: it today (README.md still shows 24; the library has since been made coarser).  Pinned in
-#: one place; every other test compares the engines against the explicit BFS instead.
+#: The shortest lost-signal run of RFC v2 on Oleg's scenario, in steps of the model the CLI
+#: checks: 24 steps of the front end's model, 18 after tlamodel.reduce merges task-private
+#: steps (on by default).  Pinned here and in the subprocess test; the other tests compare
+#: the engines against the explicit BFS of the same pipeline instead.
 OLEG_RFC_V2_DEPTH = 18
+OLEG_RFC_V2_DEPTH_UNREDUCED = 24
 
 LOC = re.compile(r"^(?P<file>\S+\.ya?ml):(?P<line>\d+):(?P<col>\d+): error: ", re.M)
 
@@ -48,13 +49,15 @@ def no_traceback(r: Result) -> None:
     assert "internal error" not in r.output, r.output
 
 
-def reference_depth() -> int:
-    """The shortest counterexample length by the reference engine (explicit BFS)."""
+def oleg_run(reduce: bool = True) -> tuple[Model, Outcome]:
+    """RFC v2 × Oleg's scenario through the library pipeline (checker.run.verify) with the
+    reference engine, explicit BFS: the model the engines saw and the replayed outcome."""
     d = load_design(RFC_V2)
-    model = d.model(d.scenario(OLEG))
-    out = explicit.check(model, ["no_lost_signal"])["no_lost_signal"]
-    assert out.status == "violated"
-    return out.depth
+    models: list[Model] = []
+    [v] = verify(d, (OLEG,), ("no_lost_signal",), Options(engine="explicit", reduce=reduce),
+                 on_model=models.append)
+    assert v.status == "violated" and v.outcome is not None and v.outcome.trace is not None
+    return models[0], v.outcome
 
 
 def header_cells(output: str) -> list[str]:
@@ -66,24 +69,54 @@ def header_cells(output: str) -> list[str]:
     raise AssertionError("no counterexample table header in:\n" + output)
 
 
-def verdict_rows(output: str) -> dict[str, str]:
-    """property -> the rest of its line, for the rows of the verdict table."""
-    rows = {}
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def trace_rows(output: str) -> list[dict[str, str]]:
+    """The counterexample table as rows of {column title: cell text} (wrapped cell lines
+    joined with spaces)."""
+    titles = header_cells(output)
+    rows: list[dict[str, str]] = []
+    cur: list[list[str]] | None = None
     for line in output.splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and parts[0] == OLEG:
-            rows[parts[1]] = " ".join(parts[2:])
+        if line.startswith("│"):
+            cells = [c.strip() for c in line.strip().strip("│").split("│")]
+            assert len(cells) == len(titles), line
+            if cur is None:
+                cur = [[] for _ in titles]
+            for acc, c in zip(cur, cells):
+                if c:
+                    acc.append(c)
+        elif line.startswith(("├", "└")) and cur is not None:
+            rows.append({t: " ".join(acc) for t, acc in zip(titles, cur)})
+            cur = None
+    return rows
+
+
+def verdict_rows(output: str) -> dict[str, str]:
+    """property -> its verdict word, read from the verdict table by column position."""
+    lines = output.splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.split()[:3] == ["scenario", "property", "verdict"])
+    cols = {name: lines[head].index(name) for name in ("property", "verdict", "engine")}
+    rows = {}
+    for line in lines[head + 1:]:
+        if not line.startswith(OLEG):
+            break
+        prop = line[cols["property"]:cols["verdict"]].strip()
+        rows[prop] = line[cols["verdict"]:cols["engine"]].strip()
     return rows
 
 
 # ------------------------------------------------------------------ violated: exit 1 + trace
 @pytest.fixture(scope="module")
 def oleg_depth() -> int:
-    return reference_depth()
+    return oleg_run()[1].depth
 
 
 def test_the_pinned_depth_is_the_reference_depth(oleg_depth: int) -> None:
     assert oleg_depth == OLEG_RFC_V2_DEPTH
+    assert oleg_run(reduce=False)[1].depth == OLEG_RFC_V2_DEPTH_UNREDUCED
 
 
 @pytest.mark.parametrize("engine", ["bmc", "explicit", "auto"])
@@ -99,13 +132,24 @@ def test_rfc_v2_loses_the_signal_and_shows_the_trace(engine: str, oleg_depth: in
     assert re.search(rf"no_lost_signal violated on {OLEG} \(rfc-v2-tif-taskwork\): "
                      rf"{oleg_depth} steps, replayed ✓", out), out
     assert header_cells(out) == ["#", "T", "A", "S", "changed"]
-    assert "wants_signal" in out                 # S: complete_signal() decides not to wake T
-    assert "if (wants_signal(p, sig)) -> false" in out
-    assert "TIF_TASKWORK" in out                 # A sets it, T's task_work_run() clears it
-    assert "T.pending: {} → {SIGUSR1}" in out
-    # the step numbers run 1..depth, each exactly once
-    numbers = [int(m) for m in re.findall(r"^[│|]\s*(\d+)\s*[│|]", out, re.M)]
-    assert numbers == list(range(1, oleg_depth + 1)), numbers
+    assert "wants_signal" in out and "TIF_TASKWORK" in out
+    rows = trace_rows(out)
+    assert [int(r["#"]) for r in rows] == list(range(1, oleg_depth + 1))
+    for r in rows:                                   # one task steps per row
+        assert sum(bool(r[t]) for t in "TAS") == 1, r
+    steps = {t: [r for r in rows if r[t]] for t in "TAS"}
+    # A queues the work and sets TIF_TASKWORK (waking T) ...
+    assert any("T.TIF_TASKWORK:false→true" in squash(r["changed"]) for r in steps["A"]), rows
+    # ... S's kill() queues SIGUSR1, but complete_signal() sees wants_signal() false ...
+    [kill] = steps["S"]
+    assert "if(wants_signal(p,sig))->false" in squash(kill["S"]), kill
+    assert "T.pending:{}→{SIGUSR1}" in squash(kill["changed"]), kill
+    assert "TIF_SIGPENDING" not in kill["changed"], kill
+    # ... T's task_work_run() clears TIF_TASKWORK, and T goes back to sleep in pause()
+    assert any("T.TIF_TASKWORK:true→false" in squash(r["changed"]) for r in steps["T"]), rows
+    assert rows.index(kill) < next(i for i, r in enumerate(rows)
+                                   if "T.TIF_TASKWORK:true→false" in squash(r["changed"]))
+    assert "schedule" in rows[-1]["T"] and "T.on_cpu:true→false" in squash(rows[-1]["changed"])
     # the final state: T asleep with SIGUSR1 queued and TIF_SIGPENDING clear
     assert "T: in pause › schedule" in out and "(cannot step)" in out
     assert re.search(r"T: state=INTERRUPTIBLE, on_cpu=false, .*TIF_SIGPENDING=false, "
@@ -286,13 +330,11 @@ def test_the_real_command_exits_with_the_code(args: list[str], code: int, needle
 
 
 # ------------------------------------------------------------------ replay before display
-@pytest.fixture(scope="module")
-def oleg_cex():
-    d = load_design(RFC_V2)
-    model = d.model(d.scenario(OLEG))
-    out = explicit.check(model, ["no_lost_signal"])["no_lost_signal"]
-    assert out.status == "violated" and out.trace is not None
-    return model, out
+@pytest.fixture(scope="module", params=[True, False], ids=["reduced", "unreduced"])
+def oleg_cex(request: pytest.FixtureRequest) -> tuple[Model, Outcome]:
+    """The explicit engine's counterexample, on the model the CLI checks (reduced, the
+    default) and on the front end's unreduced model."""
+    return oleg_run(reduce=request.param)
 
 
 def _tampered_value(model, out: Outcome) -> tuple[Outcome, int]:  # noqa: ANN001
@@ -339,8 +381,8 @@ def test_a_counterexample_with_swapped_actions_is_rejected(oleg_cex) -> None:  #
 
 
 def test_the_cli_never_displays_a_counterexample_that_does_not_replay(
-        oleg_cex, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    model, out = oleg_cex
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    model, out = oleg_run()                            # the model the CLI checks
     bad, _ = _tampered_value(model, out)
     real = run_mod.run_engine
 

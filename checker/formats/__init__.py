@@ -1,0 +1,77 @@
+"""Machine- and human-readable renderings of a verify run.
+
+Every renderer reads the same ``Report`` and takes its facts about a counterexample from
+``checker.tracefmt`` (steps, changed flags, how each task ends), so the terminal, JSON,
+Markdown, HTML, SARIF and JUnit outputs cannot disagree about what happened.
+
+One module per format, each with ``render(report) -> str``:
+
+=========  ============================================================================
+text       the rich terminal report, without colours (for ``-o FILE``)
+json       ``flagcheck-report`` version 1, counterexamples as ITF traces (docs/trace-format.md)
+markdown   a PR comment: verdict table, each counterexample in a collapsible step table
+html       one self-contained page with an inline SVG swimlane per counterexample
+sarif      SARIF 2.1.0 for code-scanning UIs: one result per violated property
+junit      JUnit XML: one testcase per design × scenario × property
+=========  ============================================================================
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from importlib import metadata
+
+from checker.coverage import Coverage, Finding
+from checker.verdict import Verdict
+from tlamodel.ir import SourceLoc
+
+FORMATS = ("text", "json", "markdown", "html", "sarif", "junit")
+SUFFIX = {"text": ".txt", "json": ".json", "markdown": ".md", "html": ".html",
+          "sarif": ".sarif", "junit": ".xml"}
+
+
+def tool_version() -> str:
+    try:
+        return metadata.version("flagcheck")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass
+class Report:
+    """Everything a renderer may show about one verify run of one design."""
+    design: str
+    design_file: str
+    verdicts: list[Verdict]
+    header: str = ""
+    coverage: list[Coverage] = field(default_factory=list)
+    #: definitions and procedures the design file itself writes (name -> where)
+    own_definitions: dict[str, SourceLoc] = field(default_factory=dict)
+    #: the run's exit code, when known (SARIF records it)
+    exit_code: int | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for c in self.coverage for f in c.findings]
+
+    def coverage_of(self, scenario: str) -> Coverage | None:
+        return next((c for c in self.coverage if c.scenario == scenario), None)
+
+
+def report_of(design, verdicts: list[Verdict], header: str = "",  # noqa: ANN001
+              coverage: list[Coverage] | None = None, exit_code: int | None = None) -> Report:
+    """A Report for a loaded tlamodel.load.Design."""
+    spec = design.spec
+    own: dict[str, SourceLoc] = {}
+    for name, d in spec.defines.items():
+        own[name] = d.loc
+    for name, p in spec.procedures.items():
+        own[name] = p.loc
+    return Report(design.name, spec.path, verdicts, header, list(coverage or []), own, exit_code)
+
+
+def render(fmt: str, report: Report) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    module = importlib.import_module(f"checker.formats.{fmt}")
+    return module.render(report)   # type: ignore[no-any-return]

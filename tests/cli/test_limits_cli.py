@@ -1,0 +1,37 @@
+"""Limits never turn into a verdict: a cut-short search says unknown and exits 3."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BIG = Path(__file__).resolve().parent / "fixtures_limits" / "big.yaml"
+
+
+def _run(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "checker.cli", "verify", str(BIG), *args],
+                       capture_output=True, text=True, timeout=120)
+    return p, time.monotonic() - t0
+
+
+def test_million_state_scenario_with_a_two_second_timeout_is_unknown_within_5s() -> None:
+    p, seconds = _run("--timeout", "2")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "unknown" in p.stdout and "timeout" in p.stdout
+    assert "holds" not in p.stdout and "proved" not in p.stdout
+    assert seconds < 5.0, seconds          # the issue's bound, measured end to end
+
+
+def test_state_limit_is_unknown_with_the_states_reached() -> None:
+    p, _ = _run("--engine", "explicit", "--max-states", "1000")
+    assert p.returncode == 3
+    assert "unknown (state limit 1000" in p.stdout
+    assert "holds" not in p.stdout and "proved" not in p.stdout
+
+
+def test_bmc_timeout_is_unknown_never_holds() -> None:
+    p, _ = _run("--engine", "bmc", "--timeout", "1", "--depth", "400")
+    assert p.returncode == 3, p.stdout
+    assert "unknown" in p.stdout and "holds" not in p.stdout
