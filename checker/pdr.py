@@ -78,13 +78,20 @@ class _IntEncoder(Encoder):
 
 
 @dataclass(frozen=True)
-class Invariant:
-    """Spacer's inductive invariant, in Z3 terms over state copy 0, and as text."""
+class Certificate:
+    """Spacer's inductive invariant: Z3 terms over state copy 0, its size, and its text."""
     formula: z3.BoolRef
     lemmas: int          # top-level conjuncts
     nodes: int           # distinct Z3 term nodes
-    text: str            # rendered in the design's names, type-range lemmas left out
+    type_ranges: int     # lemmas that only restate variable types (left out of ``text``)
+    text: str            # in the design's names
     rechecked: bool      # initiation, consecution and safety re-proved by a plain solver
+
+    def reason(self) -> str:
+        note = (f"{self.type_ranges} of them type ranges, " if self.type_ranges else "") + (
+            "re-checked" if self.rechecked else "not re-checked: timeout")
+        text = self.text if len(self.text) <= MAX_TEXT else self.text[:MAX_TEXT] + " ..."
+        return f"PDR; invariant ({self.lemmas} lemmas, {self.nodes} nodes, {note}): {text}"
 
 
 class _Query:
@@ -150,15 +157,11 @@ class _Query:
             # Spacer said safe but its certificate is not one: refuse to claim a proof
             return self.outcome("unknown", -1, reason="internal error: Spacer's invariant "
                                 "is not inductive for " + self.prop.name)
-        shown, typing = _Renderer(self.model, self.enc).show(inv0)
-        inv = Invariant(inv0, len(_conjuncts(inv0)), _nodes(inv0), shown, ok is True)
-        note = (f"{typing} of them type ranges, " if typing else "") + (
-            "re-checked" if inv.rechecked else "not re-checked: timeout")
-        text = inv.text if len(inv.text) <= MAX_TEXT else inv.text[:MAX_TEXT] + " ..."
+        text, typing = _Renderer(self.model, self.enc).show(inv0)
+        cert = Certificate(inv0, len(_conjuncts(inv0)), _nodes(inv0), typing, text, ok is True)
         # depth: the frame at which Spacer's lemmas became inductive (its "k")
         return self.outcome("holds", fp.get_num_levels(self.inv), exhaustive=True,
-                            reason=f"PDR; invariant ({inv.lemmas} lemmas, {inv.nodes} "
-                                   f"nodes, {note}): {text}")
+                            reason=cert.reason())
 
     def recheck(self, inv0: z3.BoolRef) -> bool | None:
         """Re-prove the three Horn clauses for ``inv0`` with a plain solver: the proof then
@@ -273,9 +276,13 @@ class _Renderer:
             return str(e.as_long())  # type: ignore[attr-defined]
         op = e.decl().kind()
         if op in (z3.Z3_OP_EQ, z3.Z3_OP_DISTINCT) and e.num_args() == 2:
-            member = self.membership(e.arg(0), e.arg(1)) or self.membership(e.arg(1), e.arg(0))
-            if member is not None:
-                return member if op == z3.Z3_OP_EQ else "!" + member
+            atom = self.set_atom(e.arg(0), e.arg(1)) or self.set_atom(e.arg(1), e.arg(0))
+            if atom is not None:
+                return atom if op == z3.Z3_OP_EQ else "!" + atom
+        if op == z3.Z3_OP_BIT2BOOL:   # Z3's own form of Extract(k, k, s) == 1
+            d = self.decls.get(str(e.arg(0)))
+            if d is not None and isinstance(d.type, SetType):
+                return f"({d.type.elem.values[e.params()[0]]} in {d.name})"
         if op in _CMP and e.num_args() == 2:
             return f"({self.text(e.arg(0))} {_CMP[op]} {self.text(e.arg(1))})"
         args = ", ".join(self.text(c) for c in e.children())
@@ -285,21 +292,26 @@ class _Renderer:
         t = self.text(e)
         return t if t.startswith("(") or " " not in t else f"({t})"
 
-    def membership(self, bit: z3.ExprRef, val: z3.ExprRef) -> str | None:
-        """``Extract(k, k, s) == 1`` (or ``== 0``) for a set variable s: "ELEM in s"."""
-        if not (z3.is_bv_value(val) and bit.decl().kind() == z3.Z3_OP_EXTRACT):
+    def set_atom(self, x: z3.ExprRef, val: z3.ExprRef) -> str | None:
+        """``s == {A, C}`` and ``Extract(k, k, s) == 1|0`` ("A in s") for a set variable s."""
+        if not z3.is_bv_value(val):
             return None
-        hi, lo = bit.params()
-        d = self.decls.get(str(bit.arg(0)))
-        if hi != lo or d is None or not isinstance(d.type, SetType):
+        n = val.as_long()  # type: ignore[attr-defined]
+        d = self.decls.get(str(x))
+        if d is not None and isinstance(d.type, SetType):
+            return f"({d.name} == {show_value(d.type, n)})"
+        if x.decl().kind() != z3.Z3_OP_EXTRACT or x.params()[0] != x.params()[1]:
             return None
-        text = f"({d.type.elem.values[hi]} in {d.name})"
-        return text if val.as_long() == 1 else "!" + text  # type: ignore[attr-defined]
+        d = self.decls.get(str(x.arg(0)))
+        if d is None or not isinstance(d.type, SetType):
+            return None
+        text = f"({d.type.elem.values[x.params()[0]]} in {d.name})"
+        return text if n == 1 else "!" + text
 
     def by_meaning(self, e: z3.ExprRef, name: str) -> str | None:
         d = self.decls[name]
         if isinstance(d.type, SetType):
-            return None   # 2^n values: shown syntactically, with membership atoms
+            return None   # shown syntactically: "A in s" reads better than 2^n values
         vals = ir_domain(d.type)
         if len(vals) > _MAX_ENUMERATE:
             return None

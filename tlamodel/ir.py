@@ -299,7 +299,28 @@ class DeadlockFree:
     loc: SourceLoc | None = None
 
 
-Property = Union[Invariant, DeadlockFree]
+@dataclass(frozen=True)
+class Liveness:
+    """A liveness property under weak fairness of tasks (a task that stays enabled
+    eventually steps; a run that ends, or deadlocks, stutters in its last state forever).
+
+    ``kind``:
+      - ``leads_to``: every ``(p, q)`` in ``instances``: whenever p holds, q holds then or later;
+      - ``eventually``: every ``(p, _)``: p holds at some point of every run;
+      - ``always_eventually``: every ``(p, _)``: p holds infinitely often.
+    ``instances`` are the obligations of a ``for_each`` property (one per task), all of which
+    must hold; a counterexample is a fair lasso (``Trace.loop_start``) violating one of them.
+    """
+    name: str
+    kind: str
+    instances: tuple[tuple[Expr, Expr | None], ...]
+    doc: str = ""
+    loc: SourceLoc | None = None
+    labels: tuple[str, ...] = ()     # which task each instance is about ("" if none)
+
+
+LIVENESS_KINDS = ("leads_to", "eventually", "always_eventually")
+Property = Union[Invariant, DeadlockFree, Liveness]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from pathlib import Path
 from tlamodel.cfg import ErrorRegistry, TaskCompiler
 from tlamodel.errors import DesignError, did_you_mean
 from tlamodel.fold import op
-from tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
+from tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Liveness,
+                         Model,
                          PcInfo, Property, SourceLoc, VarDecl, const, var)
 from tlamodel.lower import Env, Lowerer, same_kind, type_name
 from tlamodel.resolve import Merged, Resolver, _shown
@@ -243,6 +244,19 @@ def build_model(design: Design, scen: SpecFile) -> Model:
                        "scenario_file": scen.path})
 
 
+def _liveness(p, scope: Scope, low: Lowerer) -> Liveness:  # noqa: ANN001
+    """One obligation per task for ``for_each`` properties, else one."""
+    envs = ([(t, Env(((p.for_each, scope.consts[t]),))) for t in scope.tasks]
+            if p.for_each else [("", Env())])
+    inst, labels = [], []
+    for label, env in envs:
+        first = low.cond(p.expr, env)
+        second = low.cond(p.target, env) if p.target is not None else None
+        inst.append((first, second))
+        labels.append(label)
+    return Liveness(p.name, p.kind, tuple(inst), p.doc, p.loc, tuple(labels))
+
+
 def _renumber(tc: TaskCompiler) -> tuple[list[int], dict[int, int]]:
     """Keep the program points reachable from the task's start, in order of discovery."""
     out_edges: dict[int, list[int]] = {}
@@ -300,9 +314,11 @@ def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer, err_
         p = scope.properties[name]
         if p.kind == "deadlock_free":
             out.append(DeadlockFree(name, p.doc, p.loc))
-        else:
+        elif p.kind == "always":
             assert p.expr is not None
             out.append(Invariant(name, low.cond(p.expr, Env()), p.doc, p.loc))
+        else:
+            out.append(_liveness(p, scope, low))
     if ASSERTIONS not in skipped:
         # always reported, so tables line up; TRUE when no statement can fail at run time
         out.append(Invariant(ASSERTIONS, err_ok if err_ok is not None else const(True, BOOL),

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tlamodel.fold import op
-from tlamodel.ir import (Action, Expr, Invariant, Model, StepInfo, free_vars)
+from tlamodel.ir import Action, Expr, Invariant, Liveness, Model, StepInfo, free_vars
 
 MAX_ACTIONS = 20_000
 
@@ -73,6 +73,9 @@ class _Analysis:
         for p in model.properties:
             if isinstance(p, Invariant):
                 self.observed |= free_vars(p.expr)
+            elif isinstance(p, Liveness):
+                for a, b in p.instances:
+                    self.observed |= free_vars(a) | (free_vars(b) if b is not None else set())
 
     def reads(self, a: Action) -> set[str]:
         out = set(free_vars(a.guard))

@@ -57,10 +57,12 @@ class ProcSpec:
 @dataclass(frozen=True)
 class PropSpec:
     name: str
-    kind: str             # always / deadlock_free
+    kind: str             # always / deadlock_free / leads_to / eventually / always_eventually
     expr: A.AExpr | None
     doc: str
     loc: SourceLoc
+    target: A.AExpr | None = None     # leads_to: the "to" expression
+    for_each: str | None = None       # a task variable: one obligation per task
 
 
 @dataclass(frozen=True)
@@ -294,23 +296,51 @@ def _read_properties(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
         if not is_map(p):
             raise DesignError(f"property {name} must be a mapping with 'always:' or "
                               "'deadlock_free: true'", doc.value_loc(m, name))
-        for k in p:
-            if k not in ("always", "deadlock_free", "doc"):
-                raise DesignError(f"unknown field '{k}' in property {name}", doc.key_loc(p, k),
-                                  hint=did_you_mean(str(k), ["always", "deadlock_free", "doc"])
-                                  or "use always:, deadlock_free: or doc:")
-        doc_text = str(p.get("doc", ""))
-        if "always" in p and "deadlock_free" not in p:
-            e = parse_expr(*_code(doc, p, "always", "always"),
-                           f"property {name}")
-            spec.properties[str(name)] = PropSpec(str(name), "always", e, doc_text,
-                                                  doc.key_loc(m, name))
-        elif "deadlock_free" in p and "always" not in p and p["deadlock_free"] is True:
-            spec.properties[str(name)] = PropSpec(str(name), "deadlock_free", None, doc_text,
-                                                  doc.key_loc(m, name))
-        else:
-            raise DesignError(f"property {name} needs exactly one of 'always: <expr>' or "
-                              "'deadlock_free: true'", doc.key_loc(m, name))
+        spec.properties[str(name)] = _read_property(doc, m, str(name), p)
+
+
+PROPERTY_KINDS = ("always", "deadlock_free", "leads_to", "eventually", "always_eventually")
+
+
+def _read_property(doc: YamlDoc, m: Any, name: str, p: Any) -> PropSpec:
+    fields = PROPERTY_KINDS + ("doc", "for_each")
+    for k in p:
+        if k not in fields:
+            raise DesignError(f"unknown field '{k}' in property {name}", doc.key_loc(p, k),
+                              hint=did_you_mean(str(k), fields) or "use " + ", ".join(fields))
+    kinds = [k for k in PROPERTY_KINDS if k in p]
+    loc = doc.key_loc(m, name)
+    if len(kinds) != 1:
+        raise DesignError(f"property {name} needs exactly one of " + ", ".join(PROPERTY_KINDS),
+                          loc, hint="e.g. always: <expr>, deadlock_free: true, "
+                          "leads_to: {from: <expr>, to: <expr>}, eventually: <expr>")
+    kind, doc_text = kinds[0], str(p.get("doc", ""))
+    for_each = None
+    if "for_each" in p:
+        for_each = str(p["for_each"]).strip()
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", for_each) or kind in ("always",
+                                                                             "deadlock_free"):
+            raise DesignError(f"for_each must name a task variable (e.g. 'for_each: t') and is "
+                              "for leads_to / eventually / always_eventually properties",
+                              doc.value_loc(p, "for_each"),
+                              hint="for invariants write 'forall t in task: ...'")
+    if kind == "deadlock_free":
+        if p["deadlock_free"] is not True:
+            raise DesignError(f"property {name}: write 'deadlock_free: true'", loc)
+        return PropSpec(name, kind, None, doc_text, loc)
+    if kind == "leads_to":
+        lt = _need_map(doc, p, "leads_to", "from: <expr>, to: <expr>")
+        for k in lt:
+            if k not in ("from", "to"):
+                raise DesignError(f"unknown field '{k}' in leads_to", doc.key_loc(lt, k),
+                                  hint="use from: and to:")
+        if "from" not in lt or "to" not in lt:
+            raise DesignError("leads_to needs both 'from:' and 'to:'", doc.value_loc(p, "leads_to"))
+        frm = parse_expr(*_code(doc, lt, "from", "leads_to from"), f"property {name}")
+        to = parse_expr(*_code(doc, lt, "to", "leads_to to"), f"property {name}")
+        return PropSpec(name, kind, frm, doc_text, loc, to, for_each)
+    e = parse_expr(*_code(doc, p, kind, kind), f"property {name}")
+    return PropSpec(name, kind, e, doc_text, loc, None, for_each)
 
 
 def _read_design(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
