@@ -195,8 +195,9 @@ class TaskCompiler:
                 dst = q if path.exit is None else path.exit
                 assert isinstance(dst, int)
                 self.emit(p, dst, path.guard, self.changed(path), path.errors,
-                          self.info(s, frame, label, tuple(path.notes), "atomic " + text
-                                    if isinstance(s, A.Atomic) else text))
+                          self.info(s, frame, label, tuple(path.notes),
+                                    _short("atomic " + text, 72) if isinstance(s, A.Atomic)
+                                    else text))
 
     def jump_target(self, s: A.Jump, frame: Frame) -> int | LabelRef:
         if s.kind == "return":
