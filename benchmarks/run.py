@@ -6,6 +6,11 @@ design × scenario × property × engine, plus the model size of each design × 
     .venv/bin/python benchmarks/run.py --engines explicit specs/rfc-v2-tif-taskwork.yaml
     .venv/bin/python benchmarks/run.py --json bench.json
 
+Columns: ``depth`` is the counterexample length for ``violated``, the deepest BFS layer for
+an explicit proof, the bound or the proof depth for BMC, the depth reached for ``unknown``;
+``states`` is the explicit engine's count; ``seconds`` is the engine's own time for that
+property.  Timeouts are wall-clock, so results depend on the machine's load (printed).
+
 This script measures; it checks nothing against the designs' ``expect:`` entries (the
 tests in tests/specs do that).  Exit status: 0 when every design loaded, 2 when one could
 not be loaded or built (its error is printed and the other designs still run).
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -37,7 +43,8 @@ class Row:
     engine: str
     verdict: str
     status: str            # violated / proved / holds / unknown / skipped
-    depth: int | None
+    depth: int | None      # violated: steps of the counterexample; proved by explicit: the
+    #                        deepest BFS layer; otherwise: the depth searched / reached
     states: int | None     # explicit engine only
     seconds: float | None  # the engine's own time for this property
 
@@ -58,6 +65,7 @@ class RunTime:
     scenario: str
     engine: str
     seconds: float         # wall clock of the whole verify() call (model building included)
+    cpu: float             # CPU of this process in it (auto's engine processes not counted)
 
 
 def shown(p: Path) -> str:
@@ -74,7 +82,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     "states and seconds (measures; asserts nothing).")
     ap.add_argument("designs", nargs="*", type=Path, metavar="DESIGN.yaml",
                     help="design files (default: every specs/*.yaml)")
-    ap.add_argument("--engines", default=",".join(ENGINES),
+    ap.add_argument("--engines", default=",".join(e for e in ENGINES if e != "auto"),
                     help=f"comma-separated engines out of {', '.join(ENGINES)} "
                          "(default: %(default)s)")
     ap.add_argument("--depth", type=int, default=None,
@@ -84,6 +92,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--max-states", type=int, default=None,
                     help="state limit for the explicit engine (default: none)")
     ap.add_argument("--seed", type=int, default=0, help="Z3 random seed (default: 0)")
+    ap.add_argument("--no-reduce", action="store_true",
+                    help="check the front end's model as is (no merging of task-private steps)")
     ap.add_argument("--json", type=Path, default=None, metavar="FILE",
                     help="also write the rows, model sizes and total time as JSON")
     args = ap.parse_args(argv)
@@ -116,19 +126,22 @@ def bench_design(path: Path, args: argparse.Namespace, rows: list[Row], sizes: l
         models: list[Model] = []
         for engine in args.engines:
             progress(f"  {design.name} × {scen.name} × {engine} ...")
+            extra = {"reduce": False} if args.no_reduce else {}
             opts = Options(engine=engine, depth=args.depth, timeout=args.timeout,
-                           max_states=args.max_states, seed=args.seed)
-            t0 = time.monotonic()
+                           max_states=args.max_states, seed=args.seed, **extra)
+            t0, c0 = time.monotonic(), time.process_time()
             verdicts = verify(design, (scen.name,), (), opts, on_model=models.append)
-            runs.append(RunTime(design.name, scen.name, engine, time.monotonic() - t0))
+            runs.append(RunTime(design.name, scen.name, engine, time.monotonic() - t0,
+                                time.process_time() - c0))
             for v in verdicts:
                 o = v.outcome
                 rows.append(Row(
-                    design=v.design, scenario=v.scenario, property=v.property, engine=engine,
+                    design=v.design, scenario=v.scenario, property=v.property,
+                    engine=o.engine if o is not None and o.engine else engine,  # auto→…
                     verdict=v.word() if o is not None else "not checked (skipped)",
                     status=v.status,
                     depth=o.depth if o is not None else None,
-                    states=o.states if o is not None and engine == "explicit" else None,
+                    states=o.states if o is not None and o.engine.endswith("explicit") else None,
                     seconds=round(o.seconds, 3) if o is not None else None))
         if models:
             m = models[0]
@@ -169,9 +182,12 @@ def main(argv: list[str] | None = None) -> int:
             print(e.render(), file=sys.stderr)
     total = time.monotonic() - t0
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     print(f"flagcheck benchmarks: engines {','.join(args.engines)}; "
           f"depth {args.depth if args.depth is not None else 'design bound'}; "
-          f"timeout {args.timeout:g}s; max states {args.max_states or 'none'}")
+          f"timeout {args.timeout:g}s; max states {args.max_states or 'none'}; "
+          f"{'unreduced' if args.no_reduce else 'reduced'} models; "
+          f"{os.cpu_count()} CPUs, load average {load} at the end")
     print()
     print(table(["design", "scenario", "property", "engine", "verdict", "depth", "states", "seconds"],
                 [[r.design, r.scenario, r.property, r.engine, r.verdict, blank(r.depth),
@@ -183,9 +199,10 @@ def main(argv: list[str] | None = None) -> int:
                   str(s.properties)] for s in sizes],
                 right={2, 3, 4, 5}))
     print()
-    print(table(["design", "scenario", "engine", "wall seconds"],
-                [[r.design, r.scenario, r.engine, f"{r.seconds:.2f}"] for r in runs],
-                right={3}))
+    print(table(["design", "scenario", "engine", "wall seconds", "cpu seconds"],
+                [[r.design, r.scenario, r.engine, f"{r.seconds:.2f}", f"{r.cpu:.2f}"]
+                 for r in runs],
+                right={3, 4}))
     print()
     print(f"total: {total:.2f} s")
     for path, _ in failed:
@@ -195,10 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         doc = {
             "options": {"engines": args.engines, "depth": args.depth, "timeout": args.timeout,
                         "max_states": args.max_states, "seed": args.seed,
+                        "reduce": not args.no_reduce,
                         "designs": [shown(p) for p in args.designs]},
             "rows": [asdict(r) for r in rows],
             "models": [asdict(s) for s in sizes],
-            "runs": [{**asdict(r), "seconds": round(r.seconds, 3)} for r in runs],
+            "runs": [{**asdict(r), "seconds": round(r.seconds, 3), "cpu": round(r.cpu, 3)}
+                     for r in runs],
             "failed": [{"design": p, "error": err} for p, err in failed],
             "total_seconds": round(total, 3),
         }
@@ -207,4 +226,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:            # e.g. `| head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import time
 import z3
 
+from checker import lasso
 from checker.encode import Encoder
 from checker.solver import SolverContext
 from pyspec.trace import Outcome, State, Trace
-from tlamodel.ir import Model, Property, Value
+from tlamodel.ir import Liveness, Model, Property, Value
 
 ENGINE = "bmc"
 
@@ -35,9 +36,23 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
         raise ValueError("bmc: depth must be >= 0")
     names = [p.name for p in model.properties] if properties is None else list(properties)
     props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
-    run = _Run(model, timeout, seed)
-    run.search(props, depth)
-    return {n: run.results[n] for n in names}
+    live = [p.name for p in props if isinstance(p, Liveness)]
+    if not live:
+        run = _Run(model, timeout, seed)
+        run.search(props, depth)
+        return {n: run.results[n] for n in names}
+    # Liveness properties: fair lassos (checker.lasso), after the safety properties, within
+    # the same wall-clock budget
+    t0 = time.monotonic()
+    safety = [p for p in props if not isinstance(p, Liveness)]
+    out: dict[str, Outcome] = {}
+    if safety:
+        run = _Run(model, timeout, seed)
+        run.search(safety, depth)
+        out.update(run.results)
+    left = None if timeout is None else max(0.0, timeout - (time.monotonic() - t0))
+    out.update(lasso.check(model, live, depth=depth, timeout=left, seed=seed))
+    return {n: out[n] for n in names}
 
 
 class _Run:

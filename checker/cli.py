@@ -13,9 +13,11 @@ from typing import Any, Callable
 import click
 from rich.console import Console
 
-from checker.report import print_report
-from checker.run import ENGINES, Options, verify
-from checker.verdict import EXIT_UNKNOWN, EXIT_USAGE, exit_code
+from checker import coverage
+from checker.formats import FORMATS, render, report_of
+from checker.report import LiveStatus, print_coverage, print_findings, print_report
+from checker.run import ENGINES, Options, select_scenarios, verify
+from checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, EXIT_VIOLATED, exit_code
 from tlamodel.errors import DesignError
 from tlamodel.load import load_design
 
@@ -45,6 +47,36 @@ def main() -> None:
     """flagcheck: a model checker for Linux kernel flag semantics."""
 
 
+def _write(text: str, output: Path | None) -> None:
+    """The formatted report to FILE, or to stdout."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise DesignError(f"cannot write {output}: {e.strerror or e}") from None
+
+
+def _terminal() -> Console:
+    return Console(soft_wrap=False, width=max(Console().width, 140))
+
+
+def _status(design_name: str, engine: str, bound: str, total: int,
+            quiet: bool) -> tuple[LiveStatus, Callable[[Any], None]]:
+    """A live status line and the verify() hook that advances it per scenario."""
+    status = LiveStatus(Console(stderr=True), enabled=not quiet)
+    count = [0]
+
+    def on_model(model: Any) -> None:
+        count[0] += 1
+        scen = model.meta.get("scenario", model.name)
+        status.update(f"{design_name}: scenario {scen} ({count[0]}/{total}) · engine {engine} · {bound}")
+    status.update(f"{design_name}: loading · engine {engine} · {bound}")
+    return status, on_model
+
+
 @main.command("verify")
 @click.argument("design", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--scenario", "-s", "scenarios", multiple=True, metavar="FILE_OR_NAME",
@@ -63,27 +95,57 @@ def main() -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Z3 random seed.")
 @click.option("--allow-path", "allow", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Allow extends/scenario files under DIR (repeatable).")
-@click.option("--quiet", "-q", is_flag=True, help="Only the verdict table.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format (docs/trace-format.md describes json).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Write the report in --format to FILE; the terminal then "
+                                   "gets the text report.")
+@click.option("--strict", is_flag=True,
+              help="Fail (exit 1) on vacuity warnings: task code never reached, or an "
+                   "invariant whose variables never change.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the verdict table (and warnings).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
 def verify_cmd(design: Path, scenarios: tuple[str, ...], props: tuple[str, ...], engine: str,
                depth: int | None, timeout: float | None, max_states: int | None, seed: int,
-               allow: tuple[Path, ...], quiet: bool, debug: bool) -> None:
-    """Check DESIGN against its scenarios and print verdicts and counterexamples."""
+               allow: tuple[Path, ...], fmt: str, output: Path | None, strict: bool,
+               quiet: bool, debug: bool) -> None:
+    """Check DESIGN against its scenarios and print verdicts and counterexamples.
+
+    Exit codes: 0 nothing violated and nothing unknown, 1 a property violated (or, with
+    --strict, a vacuity warning), 2 bad input or usage, 3 unknown and nothing violated.
+    """
 
     def run() -> int:
         d = load_design(design, allow_paths=allow)
         opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states, seed=seed)
-        verdicts = verify(d, scenarios, props, opts)
-        console = Console(soft_wrap=False, width=max(Console().width, 140))
         bound = {"bmc": f"depth {depth if depth is not None else d.bound}",
                  "explicit": "exhaustive"}.get(engine, f"bmc depth {depth if depth is not None else d.bound} + explicit")
+        total = len(select_scenarios(d, scenarios))
+        status, on_model = _status(d.name, engine, bound, total, quiet)
+        with status:
+            verdicts = verify(d, scenarios, props, opts, on_model=on_model)
+            status.update(f"{d.name}: coverage of {total} scenario(s)")
+            cov = coverage.of_run(d, verdicts, engine, max_states, timeout)
+        code = exit_code(verdicts)
+        if strict and coverage.findings(cov):
+            code = EXIT_VIOLATED
         header = f"flagcheck verify {design}: design {d.name} ({engine}, {bound})"
+        report = report_of(d, verdicts, header, cov, code)
+        if fmt != "text" or output is not None:
+            _write(render(fmt, report), output)
+            if output is None:
+                return code
+        console = _terminal()
         if quiet:
             from checker.report import verdict_table
             console.print(verdict_table(verdicts))
+            print_findings(console, cov, strict)
         else:
             print_report(console, verdicts, header)
-        return exit_code(verdicts)
+            print_coverage(console, cov, strict)
+        if output is not None:
+            console.print(f"wrote {output} ({fmt})")
+        return code
 
     _guarded(run, debug)
 
@@ -144,7 +206,7 @@ def test_cmd(paths: tuple[Path, ...], engine: str, depth: int | None, timeout: f
 
 @main.command("compare")
 @click.argument("designs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True)
 @_engine_options
 def compare_cmd(designs: tuple[Path, ...], fmt: str, engine: str, depth: int | None,
@@ -161,6 +223,8 @@ def compare_cmd(designs: tuple[Path, ...], fmt: str, engine: str, depth: int | N
         c = compare(designs, opts)
         if fmt == "markdown":
             click.echo(markdown(c), nl=False)
+        elif fmt == "json":
+            click.echo(_compare_json(c), nl=False)
         else:
             t = Table(header_style="bold", show_lines=True)
             t.add_column("design")
@@ -174,6 +238,146 @@ def compare_cmd(designs: tuple[Path, ...], fmt: str, engine: str, depth: int | N
         if any(v.status == "unknown" for v in c.cells.values()) and not c.any_violated:
             return EXIT_UNKNOWN
         return 1 if c.any_violated else 0
+
+    _guarded(run, debug)
+
+
+def _compare_json(c: Any) -> str:
+    """``compare --format json``: ``flagcheck-compare`` version 1 (docs/trace-format.md)."""
+    from checker.formats.json import dumps
+    from checker.regress import cell
+    cells = []
+    for d in c.designs:
+        for s, p in c.columns:
+            v = c.cells.get((d, s, p))
+            if v is None:
+                continue
+            o = v.outcome
+            cells.append({"design": d, "scenario": s, "property": p, "status": v.status,
+                          "word": v.word(), "cell": cell(v),
+                          "depth": o.depth if o else None, "engine": o.engine if o else None})
+    return dumps({"format": "flagcheck-compare", "version": 1, "designs": list(c.designs),
+                  "columns": [{"scenario": s, "property": p} for s, p in c.columns],
+                  "cells": cells, "any_violated": c.any_violated})
+
+
+@main.command("replay")
+@click.argument("trace_file", metavar="TRACE.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("design", metavar="DESIGN.yaml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scenario", "-s", "scenario", default=None, metavar="FILE_OR_NAME",
+              help="Replay on this scenario (default: the one the trace records).")
+@click.option("--property", "-p", "prop", default=None, metavar="NAME",
+              help="Only the counterexample of this property.")
+@click.option("--allow-path", "allow", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
+def replay_cmd(trace_file: Path, design: Path, scenario: str | None, prop: str | None,
+               allow: tuple[Path, ...], debug: bool) -> None:
+    """Re-execute a saved counterexample (verify --format json, or an ITF trace) on DESIGN.
+
+    Each step's action is found by its index and must still be the same statement; the run
+    is replayed from the initial state by the reference semantics and must end violating
+    the property.  Exit 0: every selected counterexample reproduces; 1: one does not (the
+    reason is printed); 2: bad input.
+    """
+    import json
+
+    from checker.formats import itf
+
+    def run() -> int:
+        try:
+            doc = json.loads(trace_file.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise DesignError(f"cannot read {trace_file}: {e.strerror or e}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise DesignError(f"{trace_file}: not JSON ({e})") from None
+        d = load_design(design, allow_paths=allow)
+        try:
+            saved = itf.saved_traces(doc)
+        except itf.BadTrace as e:
+            raise DesignError(f"{trace_file}: {e}") from None
+        if prop is not None:
+            saved = [t for t in saved if t.property in (None, prop)]
+        if scenario is not None:
+            want = d.scenario(scenario).name
+            matching = [t for t in saved if t.scenario in (None, want)]
+            saved = matching if matching or len(saved) != 1 else saved
+        if not saved:
+            what = " and ".join(x for x in (f"scenario {scenario}" if scenario else "",
+                                            f"property {prop}" if prop else "") if x)
+            raise DesignError(f"{trace_file} holds no counterexample" + (f" for {what}" if what else ""))
+        code = EXIT_OK
+        for t in saved:
+            try:
+                r = itf.replay_saved(d, t, scenario, prop)
+            except itf.BadTrace as e:
+                raise DesignError(f"{trace_file}: {e}") from None
+            what = f"{r.property} on {r.scenario}"
+            origin = f" (recorded on design {t.design})" if t.design and t.design != d.name else ""
+            if r.reproduces:
+                click.echo(f"reproduces: {what}: {r.steps} steps replayed on design {d.name}{origin}; "
+                           f"{r.property} is violated in the last state")
+            else:
+                click.echo(f"does not reproduce: {what} on design {d.name}{origin}: {r.reason}")
+                code = EXIT_VIOLATED
+        return code
+
+    _guarded(run, debug)
+
+
+@main.command("gate")
+@click.option("--base", "base", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="BASE.yaml", help="The design the proposal is compared against.")
+@click.argument("proposals", nargs=-1, required=True, metavar="PROPOSAL.yaml...",
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Write the result in --format to FILE.")
+@click.option("--allow-path", "allow", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="No counterexamples, only the tables.")
+@_engine_options
+def gate_cmd(base: Path, proposals: tuple[Path, ...], fmt: str, output: Path | None,
+             allow: tuple[Path, ...], quiet: bool, engine: str, depth: int | None,
+             timeout: float | None, max_states: int | None, debug: bool) -> None:
+    """Fail only on what PROPOSAL makes worse than BASE.
+
+    Both designs are checked on the union of the scenarios either lists.  Exit 1 if a
+    property the base satisfies is violated by a proposal (a new violation); 3 if a verdict
+    needed to decide is unknown; else 0 — violations the base already has do not fail.
+    """
+    from checker import gate
+
+    def run() -> int:
+        opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states)
+        status = LiveStatus(Console(stderr=True), enabled=not quiet)
+        count = [0]
+
+        def on_model(model: Any) -> None:
+            count[0] += 1
+            status.update(f"gate: {model.meta.get('design', '')} × {model.meta.get('scenario', '')} "
+                          f"(#{count[0]}) · engine {engine}")
+        with status:
+            comparisons = gate.run_gate(base, list(proposals), opts, allow, on_model)
+        code = gate.exit_code(comparisons)
+        if fmt == "text" and output is None:
+            gate.print_text(_terminal(), comparisons, quiet)
+            return code
+        if fmt == "json":
+            from checker.formats.json import dumps
+            text = dumps(gate.document(comparisons))
+        elif fmt == "markdown":
+            text = gate.markdown(comparisons)
+        else:
+            import io
+            buf = io.StringIO()
+            gate.print_text(Console(file=buf, width=140, no_color=True, color_system=None),
+                            comparisons, quiet)
+            text = buf.getvalue()
+        _write(text, output)
+        if output is not None:
+            gate.print_text(_terminal(), comparisons, quiet)
+            click.echo(f"wrote {output} ({fmt})")
+        return code
 
     _guarded(run, debug)
 

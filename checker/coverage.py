@@ -17,17 +17,21 @@ private steps would look unreached although it ran.  The unreduced model has the
 reachable behaviour (see tlamodel/reduce.py) and is small.
 
 The warnings are findings, not verdicts: ``flagcheck verify --strict`` turns them into a
-failure (exit 1).  A BMC-only run explores no state space, so its coverage is "not computed".
+failure (exit 1).  Coverage is computed only for scenarios whose state space the explicit
+engine exhausted (the exploration then costs about as much again); a BMC-only run, or a
+search cut short, says "coverage not computed" and why.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
+from checker.verdict import Verdict
 from pyspec.successors import compiled, initial_states
 from pyspec.trace import State
 from tlamodel import ast as A
 from tlamodel.ir import Invariant, Model, SourceLoc, free_vars
+from tlamodel.load import Design
 
 DEFAULT_MAX_STATES = 200_000
 DEFAULT_TIMEOUT = 30.0
@@ -307,24 +311,37 @@ def not_computed(scenario: str, reason: str) -> Coverage:
     return Coverage(scenario, False, reason)
 
 
-def of_run(design, verdicts: list, engine: str, max_states: int | None = None,  # noqa: ANN001
+def of_run(design: Design, verdicts: list[Verdict], engine: str, max_states: int | None = None,
            timeout: float | None = None) -> list[Coverage]:
-    """Coverage per scenario of a verify run (``design``: tlamodel.load.Design)."""
+    """Coverage per scenario of a verify run."""
     out: list[Coverage] = []
     seen: list[str] = []
     for v in verdicts:
         if v.scenario not in seen:
             seen.append(v.scenario)
     for name in seen:
-        if engine == "bmc":
-            out.append(not_computed(name, "bmc-only run: no state space was explored; "
-                                          "use --engine explicit or auto"))
+        mine = [v for v in verdicts if v.scenario == name]
+        # Only where the explicit engine exhausted the state space: the exploration below
+        # then costs about as much again, and anything cut short could not support a
+        # "never reached" anyway.
+        if not any(v.outcome is not None and v.outcome.exhaustive and
+                   v.outcome.engine.endswith("explicit") for v in mine):
+            out.append(not_computed(name, _why_not(mine, engine)))
             continue
-        holding = [v.property for v in verdicts
-                   if v.scenario == name and v.status in ("holds", "proved")]
+        holding = [v.property for v in mine if v.status in ("holds", "proved")]
         spec = design.scenario(name)
         out.append(analyse(design.model(spec), name, spec.run, holding, max_states, timeout))
     return out
+
+
+def _why_not(verdicts: list[Verdict], engine: str) -> str:
+    if engine == "bmc":
+        return "bmc-only run: no state space was explored; use --engine explicit or auto"
+    if any(v.status == "unknown" for v in verdicts):
+        return "the search was cut short"
+    if all(v.status in ("violated", "skipped") for v in verdicts):
+        return "no property holds on this scenario, so none can hold vacuously"
+    return "the explicit engine did not explore the whole state space; use --engine explicit"
 
 
 def findings(cov: list[Coverage]) -> list[Finding]:

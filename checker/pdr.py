@@ -17,7 +17,9 @@ Spacer's arithmetic generalisation the invariants are about half the size of tho
 over the bit-vector Encoder, at equal or better speed, and lemmas read "pc <= 2" rather
 than bit tests.  Spacer's rule transformations (slicing, inlining) are off: with them the
 cover it reports for Inv is not always an invariant of Inv itself, so it could not be
-re-checked (and choice_init's was not one).
+re-checked (and choice_init's was not one).  One rule with the Encoder's whole ``trans``
+beats one rule per action (0.7 s vs 3 s on coupled-5.9/oleg-lost-signal, and per-action
+rules timed out where the single rule took 20 s).
 """
 from __future__ import annotations
 
@@ -284,13 +286,14 @@ class _Renderer:
             if d is not None and isinstance(d.type, SetType):
                 return f"({d.type.elem.values[e.params()[0]]} in {d.name})"
         if op in _CMP and e.num_args() == 2:
-            return f"({self.text(e.arg(0))} {_CMP[op]} {self.text(e.arg(1))})"
+            return f"({self.atom(e.arg(0))} {_CMP[op]} {self.atom(e.arg(1))})"
         args = ", ".join(self.text(c) for c in e.children())
         return f"{e.decl().name()}({args})"
 
     def atom(self, e: z3.ExprRef) -> str:
+        """``text(e)`` as one operand: parenthesised unless already a single group."""
         t = self.text(e)
-        return t if t.startswith("(") or " " not in t else f"({t})"
+        return t if " " not in t or (t.startswith("(") and t.endswith(")")) else f"({t})"
 
     def set_atom(self, x: z3.ExprRef, val: z3.ExprRef) -> str | None:
         """``s == {A, C}`` and ``Extract(k, k, s) == 1|0`` ("A in s") for a set variable s."""

@@ -2,11 +2,17 @@
 counterexample as a per-task table (one column per task)."""
 from __future__ import annotations
 
-from rich.console import Console
+import threading
+import time
+
+from rich.console import Console, RenderableType
+from rich.live import Live
+from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
 from checker import tracefmt
+from checker.coverage import Coverage
 from checker.verdict import Verdict
 from pyspec.successors import enabled
 from tlamodel.ir import Model
@@ -90,7 +96,7 @@ def print_report(console: Console, verdicts: list[Verdict], header: str) -> None
             console.print(Text(f"not checked: {v.property} on {v.scenario}: {v.skipped}", style="dim"))
 
 
-def print_coverage(console: Console, coverage: list, strict: bool = False) -> None:  # list[Coverage]
+def print_coverage(console: Console, coverage: list[Coverage], strict: bool = False) -> None:
     """One summary line per scenario, then the vacuity warnings."""
     if not coverage:
         return
@@ -100,7 +106,61 @@ def print_coverage(console: Console, coverage: list, strict: bool = False) -> No
     print_findings(console, coverage, strict)
 
 
-def print_findings(console: Console, coverage: list, strict: bool = False) -> None:
+def print_findings(console: Console, coverage: list[Coverage], strict: bool = False) -> None:
+    """Vacuity warnings (errors under --strict), one per line."""
     for f in (f for c in coverage for f in c.findings):
         console.print(Text(("error: " if strict else "warning: ") + f.message,
                            style="bold red" if strict else "bold yellow"))
+
+
+class LiveStatus:
+    """A live status line on stderr while a search runs: spinner, what is being checked
+    (engine, bound, scenario i/n) and the elapsed time.
+
+    Shown only on a terminal, and only once the run has taken ``delay`` seconds, so short
+    runs and redirected output stay clean.  Transient: it disappears when the run ends."""
+
+    def __init__(self, console: Console | None = None, enabled: bool = True,
+                 delay: float = 1.0) -> None:
+        self.console = console if console is not None else Console(stderr=True)
+        self.enabled = enabled and self.console.is_terminal
+        self.delay = delay
+        self.text = ""
+        self._lock = threading.Lock()
+        self._live: Live | None = None
+        self._timer: threading.Timer | None = None
+        self._start = 0.0
+        self._spinner = Spinner("dots")
+
+    def __rich__(self) -> RenderableType:
+        elapsed = time.monotonic() - self._start
+        self._spinner.update(text=Text(f"{self.text}  {elapsed:5.1f}s", style="cyan"))
+        return self._spinner
+
+    def update(self, text: str) -> None:
+        with self._lock:
+            self.text = text
+
+    def _show(self) -> None:
+        with self._lock:
+            if self._timer is None:        # already stopped
+                return
+            self._live = Live(self, console=self.console, transient=True, refresh_per_second=8)
+            self._live.start()
+
+    def __enter__(self) -> "LiveStatus":
+        self._start = time.monotonic()
+        if self.enabled:
+            self._timer = threading.Timer(self.delay, self._show)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            timer, self._timer = self._timer, None
+            live, self._live = self._live, None
+        if timer is not None:
+            timer.cancel()
+        if live is not None:
+            live.stop()

@@ -145,8 +145,15 @@ def summary(model: Model, v: Verdict, design_file: str | None = None) -> str:
     if design_file is not None:
         own = [s for s in rows if s.loc is not None and same_file(s.loc.file, design_file)]
         if own:
+            groups: list[tuple[int, int, str]] = []     # consecutive steps in one function
+            for s in own:
+                what = f"{s.task}: {s.stack[-1] if s.stack else 'task code'}"
+                if groups and groups[-1][1] == s.number - 1 and groups[-1][2] == what:
+                    groups[-1] = (groups[-1][0], s.number, what)
+                else:
+                    groups.append((s.number, s.number, what))
             out.append("Steps in the design itself: " + "; ".join(
-                f"{s.number} ({s.task}: {s.stack[-1] if s.stack else 'task code'})" for s in own) + ".")
+                (f"{a}" if a == b else f"{a}-{b}") + f" ({what})" for a, b, what in groups) + ".")
     end = ending(model, trace, v.property)
     if end.error:
         out.append(f"Run-time error: {end.error}.")

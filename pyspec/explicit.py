@@ -16,10 +16,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from pyspec import liveness
 from pyspec.evaluate import Fn, compile_expr
 from pyspec.successors import compiled, initial_states
 from pyspec.trace import Outcome, State, Trace
-from tlamodel.ir import DeadlockFree, Invariant, Model
+from tlamodel.ir import DeadlockFree, Invariant, Liveness, Model
 
 ENGINE = "explicit"
 #: how many expanded states between two looks at the clock
@@ -43,8 +44,22 @@ def check(model: Model, properties: list[str] | None = None,
                            f"(known: {', '.join(sorted(known)) or 'none'})")
     if not names:
         return {}
-    search = _Search(model, dict.fromkeys(names), max_states, timeout)
-    return search.run()
+    live = [n for n in names if isinstance(model.property(n), Liveness)]
+    if not live:
+        search = _Search(model, dict.fromkeys(names), max_states, timeout)
+        return search.run()
+    # Liveness properties go to the product/SCC engine (pyspec.liveness); both searches
+    # share one wall-clock budget, the state limit applies to each.
+    t0 = time.monotonic()
+    safety = [n for n in names if n not in live]
+    out = _Search(model, dict.fromkeys(safety), max_states, timeout).run() if safety else {}
+    left = None if timeout is None else timeout - (time.monotonic() - t0)
+    if left is not None and left <= 0:
+        out.update({n: Outcome(n, "unknown", -1, seconds=time.monotonic() - t0, engine=ENGINE,
+                               reason=f"timeout {float(timeout)}s") for n in live})  # type: ignore[arg-type]
+    else:
+        out.update(liveness.check(model, live, max_states=max_states, timeout=left))
+    return {n: out[n] for n in names}
 
 
 def reachable_count(model: Model, max_states: int | None = None,

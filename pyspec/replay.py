@@ -10,9 +10,10 @@ Numbering: "state i" is ``trace.states[i]``; "step i" (1-based) is the action
 from __future__ import annotations
 
 from pyspec.evaluate import evaluate
+from pyspec.liveness import unfair_tasks, violated_instance
 from pyspec.successors import compiled, enabled, is_deadlock
 from pyspec.trace import State, Trace
-from tlamodel.ir import Action, DeadlockFree, Invariant, Model, show_expr, show_value
+from tlamodel.ir import Action, DeadlockFree, Invariant, Liveness, Model, show_expr, show_value
 
 
 class ReplayError(Exception):
@@ -64,9 +65,13 @@ def replay(model: Model, trace: Trace) -> None:
 
 
 def check_violation(model: Model, trace: Trace, property_name: str) -> None:
-    """Replay ``trace`` and confirm ``property_name`` is violated in its last state."""
+    """Replay ``trace`` and confirm ``property_name`` is violated in its last state (for a
+    liveness property: on the fair lasso the trace describes, see ``check_lasso``)."""
     replay(model, trace)
     prop = model.property(property_name)
+    if isinstance(prop, Liveness):
+        check_lasso(model, trace, prop)
+        return
     last = trace.states[-1]
     where = f"last state {len(trace.states) - 1}"
     if isinstance(prop, Invariant):
@@ -82,6 +87,41 @@ def check_violation(model: Model, trace: Trace, property_name: str) -> None:
                               step=trace.length)
     else:
         raise ReplayError(f"property {property_name}: unsupported kind {type(prop).__name__}")
+
+
+def check_lasso(model: Model, trace: Trace, prop: Liveness) -> None:
+    """An already replayed ``trace`` is a fair lasso violating ``prop``.
+
+    Representation (pyspec.liveness): ``loop_start < n`` loops over ``states[loop_start..n-1]``
+    (``states[n] == states[loop_start]``, checked by ``replay``); ``loop_start == n`` stutters
+    forever in ``states[n]``, which must then be a dead state.  Fair: every task that owns an
+    action steps in the loop or is disabled in one of its states.  Violated: the obligation's
+    pending bit is true throughout the loop (exact semantics, ``violated_instance``)."""
+    n, ls = trace.length, trace.loop_start
+    if ls is None:
+        raise ReplayError(f"{prop.name}: a liveness counterexample must be a lasso "
+                          "(the trace has no loop_start)", step=n)
+    if ls == n:
+        on = enabled(model, trace.states[n])
+        if on:
+            raise ReplayError(
+                f"{prop.name}: the trace ends by stuttering in state {n}, but that state is not "
+                f"dead, so the run does not stop there (enabled: "
+                f"{', '.join(_describe(model.actions[i]) for i in on)})", step=n)
+    unfair = unfair_tasks(model, trace)
+    if unfair:
+        where = f"states {ls}..{n}" if ls < n else f"state {n}"
+        raise ReplayError(f"{prop.name}: the loop ({where}) is not fair: task"
+                          f"{'s' if len(unfair) > 1 else ''} {', '.join(unfair)} "
+                          "never step in the loop although enabled in every state of it",
+                          step=n)
+    if violated_instance(model, prop, trace) is None:
+        what = {"leads_to": "for every obligation, the target holds in a state of the loop, or "
+                            "the trigger holds nowhere after the last target",
+                "eventually": "the condition holds somewhere on the lasso",
+                "always_eventually": "the condition holds in some state of the loop"}
+        raise ReplayError(f"{prop.name} ({prop.kind}) is not violated on this lasso: "
+                          f"{what.get(prop.kind, 'no obligation is violated')}", step=n)
 
 
 # ---------------------------------------------------------------- helpers

@@ -22,7 +22,10 @@ Steps
     through a ``tmp_`` global first (reset to 0 at the end of the step, so it never makes
     two states differ).  An action that takes the task to its "finished" program point,
     from which the task has no action, leaves the loop (``break`` is a jump, not a SPIN
-    transition), so the process ends.
+    transition) for an ``end_<task>_finished`` label where the process waits for good: a
+    valid end state, like a terminated process, but without pan's process-deletion step,
+    which would give one IR state several SPIN states.  So SPIN stores exactly the IR's
+    reachable states (plus, with ``terminal_watch``, the watch's position).
 
 Properties
     Each IR invariant is a ``#define INV_name`` and a named ``never`` claim
@@ -124,12 +127,15 @@ def done_pcs(model: Model) -> dict[str, int]:
 
 
 def pc_conjunct(guard: Expr, pc: str) -> int | None:
-    """``k`` when ``guard`` is, or conjoins at top level, ``pc == k``."""
-    parts = guard.args if guard.op == "and" else (guard,)
-    for g in parts:
-        if g.op == "eq" and g.args[0].op == "var" and g.args[0].name == pc \
-                and g.args[1].op == "const":
-            return int(g.args[1].value)  # type: ignore[arg-type]
+    """``k`` when ``guard`` is, or conjoins (in nested ``and``s), ``pc == k``."""
+    if guard.op == "eq" and guard.args[0].op == "var" and guard.args[0].name == pc \
+            and guard.args[1].op == "const":
+        return int(guard.args[1].value)  # type: ignore[arg-type]
+    if guard.op == "and":
+        for g in guard.args:
+            k = pc_conjunct(g, pc)
+            if k is not None:
+                return k
     return None
 
 
@@ -392,8 +398,8 @@ class PromelaWriter:
                 init = self.value(ty, m.init[i][0]) if m.init[i] else self.value(ty, 0)
                 note = [f"{v.name} : {ty}"]
                 if isinstance(ty, SetType):
-                    note.append("bitmask, bit i = " + ", ".join(
-                        f"{self.value(ty.elem, j)}" for j in range(len(ty.elem.values))))
+                    note.append("bitmask: " + ", ".join(
+                        f"bit {j} = {self.value(ty.elem, j)}" for j in range(len(ty.elem.values))))
                 if len(m.init[i]) > 1:
                     note.append("initially one of " + ", ".join(show_value(ty, x) for x in m.init[i]))
                 if v.name in pcs:
@@ -453,8 +459,10 @@ class PromelaWriter:
         final = final_actions(m)
         label = self.names.fresh("end_" + task)
         head = f"{'active ' if active else ''}proctype {self.procs[task]}()"
+        why = ("a valid end state; terminal_watch decides about deadlock" if self.watch_name
+               else "a valid end state: the model has no deadlock property")
         out = [f"/* ==== task {comment(task)} ==== */", head, "{",
-               f"{label}:    /* waiting here is a valid end state: see terminal_watch */",
+               f"{label}:    /* waiting here is {why} */",
                "    do"]
         acts = [a for a in m.actions if a.task == task]
         for a in acts:
@@ -478,7 +486,14 @@ class PromelaWriter:
             out.append(f"       }}{tail}")
         if not acts:
             out.append("    :: false    /* this task has no actions */")
-        out += ["    od", "}", ""]
+        out.append("    od;" if final & {a.index for a in acts} else "    od")
+        if final & {a.index for a in acts}:
+            # parked rather than terminated: a dead process would be a second SPIN state
+            # for the same IR state (processes die one by one, in reverse creation order)
+            done = self.names.fresh(f"end_{task}_finished")
+            out += [f"{done}:    /* the task has finished; it waits here, a valid end state */",
+                    "    false"]
+        out += ["}", ""]
         return out
 
     def _watch(self, dls: list[DeadlockFree]) -> list[str]:

@@ -16,7 +16,11 @@ t's program counter, which invariants do not read; a deadlock (no action enabled
 tasks finished) exists in one model iff it exists in the other, because a private step
 never enables or disables another task.  Only chains that end in a visible step are
 merged, so a loop of private steps is left alone, and the run never "skips" a blocking
-point: a;b is enabled exactly when a is and b is after a.
+point: a;b is enabled exactly when a is and b is after a.  A step is merged only if, when it
+is enabled, it is its task's only move (its guard excludes every sibling's), so "a, then
+blocked" becomes "blocked before a" and nothing else.  The one place where a program
+counter is observed is the terminal predicate ("every task has finished"), so no step is
+merged into or out of a pc value it names.
 
 The reduced model has shorter counterexamples (its own steps) and fewer states; both
 engines read the same reduced model, so they still agree, and every trace still replays.
@@ -61,6 +65,45 @@ def _pc_value(guard: Expr, pc: str) -> int | None:
     return None
 
 
+def _compared_values(e: Expr, pc: str) -> set[int] | None:
+    """The constants ``pc`` is compared with in ``e``; None if ``pc`` occurs any other way."""
+    out: set[int] = set()
+    if e.op == "eq" and any(a.op == "var" and a.name == pc for a in e.args):
+        other = e.args[1] if e.args[0].op == "var" and e.args[0].name == pc else e.args[0]
+        if other.op == "const":
+            return {int(other.value)}  # type: ignore[arg-type]
+        return None
+    if e.op == "var":
+        return None if e.name == pc else out
+    for a in e.args:
+        sub = _compared_values(a, pc)
+        if sub is None:
+            return None
+        out |= sub
+    return out
+
+
+def _conjuncts(e: Expr) -> list[Expr]:
+    if e.op == "and":
+        return [c for a in e.args for c in _conjuncts(a)]
+    return [e]
+
+
+def _exclusive(g1: Expr, g2: Expr) -> bool:
+    """True only if g1 and g2 can never hold together (a syntactic, conservative test:
+    a conjunct and its negation, or one variable equal to two different constants)."""
+    c1, c2 = _conjuncts(g1), _conjuncts(g2)
+    for x in c1:
+        for y in c2:
+            if (x.op == "not" and x.args[0] == y) or (y.op == "not" and y.args[0] == x):
+                return True
+            if x.op == "eq" and y.op == "eq" and x.args[0].op == "var" and \
+                    x.args[0] == y.args[0] and x.args[1].op == "const" and \
+                    y.args[1].op == "const" and x.args[1].value != y.args[1].value:
+                return True
+    return False
+
+
 class _Analysis:
     def __init__(self, model: Model) -> None:
         self.model = model
@@ -69,6 +112,9 @@ class _Analysis:
         for a in model.actions:
             for v in self.reads(a) | {n for n, _ in a.updates}:
                 self.users.setdefault(v, set()).add(a.task)
+        #: pc values the terminal predicate tells apart ("finished"); None: it reads pc otherwise
+        self.terminal_pcs: dict[str, set[int] | None] = {
+            task: _compared_values(model.terminal, pc) for task, pc, _ in model.pcs}
         self.observed: set[str] = set()
         for p in model.properties:
             if isinstance(p, Invariant):
@@ -88,6 +134,12 @@ class _Analysis:
         names = self.reads(a) | {n for n, _ in a.updates}
         return all(self.users.get(v, set()) <= {a.task} and v not in self.observed
                    and v != self.model.error_var for v in names)
+
+    def mergeable(self, a: Action, p: int, q: int) -> bool:
+        """Merging must not move the task into or out of a pc the terminal predicate reads
+        (a finished task is not deadlocked: see the module docstring)."""
+        seen = self.terminal_pcs[a.task]
+        return seen is not None and p not in seen and q not in seen and self.private(a)
 
     def src(self, a: Action) -> int | None:
         return _pc_value(a.guard, self.pc_of[a.task])
@@ -126,10 +178,15 @@ def reduce_model(model: Model) -> Model:
             by_src.setdefault((a.task, an.src(a)), []).append(a)
         for a in acts:
             s, d = an.src(a), an.dst(a)
-            if s is None or d is None or d == s or not an.private(a):
+            if s is None or d is None or d == s or not an.mergeable(a, s, d):
                 continue
             succ = by_src.get((a.task, d), [])
             if not succ or any(an.private(b) for b in succ):
+                continue
+            # when a is enabled it must be the task's only move (else "a, then stuck at d"
+            # would disappear while a sibling keeps the task busy)
+            if any(x is not a and not _exclusive(a.guard, x.guard)
+                   for x in by_src.get((a.task, s), [])):
                 continue
             merged = [compose(a, b) for b in succ]
             merged = [m for m in merged if not (m.guard.op == "const" and m.guard.value is False)]

@@ -12,6 +12,7 @@ given model any more: a variable, enum value or statement the design no longer h
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from checker import tracefmt
@@ -186,3 +187,84 @@ def decode_trace(model: Model, itf: Any) -> Trace:
     if loop is not None and not isinstance(loop, int):
         raise BadTrace("ITF trace: 'loop' must be a state index")
     return Trace(tuple(decoded), tuple(actions), loop)
+
+
+# ---------------------------------------------------------------- saved traces
+@dataclass(frozen=True)
+class Saved:
+    """One counterexample found in a saved file."""
+    scenario: str | None
+    property: str | None
+    design: str | None
+    trace: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    saved: Saved
+    scenario: str
+    property: str
+    reproduces: bool
+    reason: str = ""
+    steps: int = 0
+
+
+def saved_traces(doc: Any) -> list[Saved]:
+    """The counterexamples of a ``flagcheck-report`` document, or a bare ITF trace."""
+    if isinstance(doc, dict) and doc.get("format") == "flagcheck-report":
+        version = doc.get("version")
+        if version != 1:
+            raise BadTrace(f"flagcheck-report version {version!r} is not supported "
+                           "(this flagcheck reads version 1)")
+        verdicts = doc.get("verdicts")
+        if not isinstance(verdicts, list):
+            raise BadTrace("flagcheck-report: 'verdicts' must be a list")
+        out = []
+        for v in verdicts:
+            if isinstance(v, dict) and isinstance(v.get("counterexample"), dict):
+                out.append(Saved(v.get("scenario"), v.get("property"), v.get("design"),
+                                 v["counterexample"]))
+        return out
+    if isinstance(doc, dict) and "states" in doc and "vars" in doc:
+        meta = doc.get("#meta") if isinstance(doc.get("#meta"), dict) else {}
+        return [Saved(meta.get("scenario"), meta.get("property"), meta.get("design"), doc)]
+    raise BadTrace("not a flagcheck report (\"format\": \"flagcheck-report\") nor an ITF trace "
+                   "(\"vars\" and \"states\")")
+
+
+def replay_saved(design: Any, saved: Saved, scenario_ref: str | None,
+                 property_name: str | None) -> ReplayResult:
+    """Re-execute ``saved`` on ``design`` (a tlamodel.load.Design) with pyspec.
+
+    Raises BadTrace for malformed input and tlamodel's DesignError for an unknown scenario;
+    everything else that stops the trace from being a counterexample of this design is a
+    ReplayResult that does not reproduce, with the reason."""
+    from pyspec.replay import ReplayError, check_violation
+    from tlamodel.reduce import reduce_model
+
+    scen_ref = scenario_ref or saved.scenario
+    prop = property_name or saved.property
+    if not scen_ref:
+        raise BadTrace("the trace does not say which scenario it is for; pass --scenario")
+    if not prop:
+        raise BadTrace("the trace does not say which property it violates; pass --property")
+    spec = design.scenario(scen_ref)
+    model = design.model(spec)
+    meta = saved.trace.get("#meta") if isinstance(saved.trace.get("#meta"), dict) else {}
+    if meta.get("reduced", True):
+        model = reduce_model(model)
+
+    def no(reason: str) -> ReplayResult:
+        return ReplayResult(saved, spec.name, prop, False, reason)
+
+    if prop not in {p.name for p in model.properties}:
+        return no(f"design {design.name} does not check {prop} on {spec.name}")
+    try:
+        trace = decode_trace(model, saved.trace)
+    except Mismatch as e:
+        return no(str(e))
+    try:
+        check_violation(model, trace, prop)
+    except ReplayError as e:
+        return no(str(e))
+    return ReplayResult(saved, spec.name, prop, True, "", trace.length)

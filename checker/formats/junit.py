@@ -31,8 +31,9 @@ def render(report: Report) -> str:
                              name=v.property, time=f"{o.seconds:.3f}" if o else "0")
         exp = ""
         if v.expected is not None:
-            exp = f" (expected {v.expected.verdict}" + \
-                  (", as expected)" if v.expectation_met() else ")")
+            met = v.expectation_met()
+            exp = f"; expected {v.expected.verdict}" + \
+                (" (met)" if met else " (MISMATCH)" if met is False else "")
         if v.status == "violated" and o is not None and o.trace is not None and v.model is not None:
             fail = ET.SubElement(case, "failure", type="violated", message=v.word() + exp)
             lines = [tracefmt.summary(v.model, v, report.design_file), ""]

@@ -108,6 +108,18 @@ def test_init_side_termination_proves_finite_runs() -> None:
         assert o.reason.startswith("k-induction, k=2 (no simple path from init")
 
 
+def test_value_sets_over_approximate_reachable_values() -> None:
+    """pcs only ever set to constants keep to those, the unused tmp's to their initial 0;
+    counters (x + 1) are unconstrained."""
+    assert kinduction.value_sets(M.counter_race(2, atomic=True)) == {
+        "T0.pc": frozenset({0, 2}), "T1.pc": frozenset({0, 2}),
+        "T0.tmp": frozenset({0}), "T1.tmp": frozenset({0})}
+    assert kinduction.value_sets(chain()) == {}
+    # with the pcs pinned to {read, done}, no_deadlock is plain inductive (k=0)
+    out = kinduction.check(M.counter_race(2, atomic=True), ["no_deadlock"])
+    assert out["no_deadlock"].reason == "k-induction, k=0"
+
+
 def test_timeout_gives_unknown() -> None:
     out = kinduction.check(M.pigeons(10), timeout=1.0)
     o = out["hole_shared"]

@@ -1,0 +1,279 @@
+"""Bounded model checking of liveness: shortest fair lassos, by increasing length.
+
+Semantics and lasso representation are pyspec.liveness's (the reference engine); this
+module must agree with it exactly.  A counterexample of depth k is either
+
+* a *loop lasso*: a run ``s_0 .. s_k`` with ``s_k == s_l`` for some ``l < k``, the loop
+  ``s_l .. s_{k-1}`` fair (every task steps in it or is disabled in one of its states), and
+  some obligation's pending bit true at every loop position (``Trace.loop_start = l``); or
+* a *stutter lasso*: a run ``s_0 .. s_k`` whose last state is dead (no action enabled) with
+  some obligation pending there (``Trace.loop_start = k``).
+
+Encoding, on top of ``checker.encode.Encoder`` (one incremental QF_BV solver, the unrolling
+``init(0) & trans(0) & ... & trans(k-1)`` asserted once and grown by one step per depth):
+
+* ``pend[p,m]@i``: the pending bit of obligation m of property p at position i, defined by
+  ``pend@0 = (I and C@0) or S@0`` and ``pend@i = (pend@(i-1) and C@i) or S@i`` (the
+  ``monitor_exprs`` of pyspec.liveness, translated with ``Encoder.expr``).
+* Loop-position selectors ``sel@l`` ("the loop starts at l") and ``in@l`` ("the loop has
+  started at or before l"): ``in@l = in@(l-1) or sel@l`` and ``sel@l -> not in@(l-1)`` (at most
+  one start).  A copy ``loop.x`` of the state variables holds the loop's first state:
+  ``sel@l -> s_l == loop``.  These are depth-independent, so they are asserted once.
+* ``inst[p,m]``: "the loop violates obligation m of p": ``inst[p,m] and in@i -> (C or S)@i``,
+  and ``pend[p,m]@k`` in the query.  This is the exact condition (pyspec.liveness's
+  ``violated_instance``): the bit is true throughout the second pass through the loop iff it
+  is true when the second pass starts -- at position k, whose state is ``s_l`` -- and no loop
+  state can turn it off (``b and C or S`` with ``b`` true is ``C or S``).  Requiring the bit
+  throughout the *first* pass would be stronger and miss, e.g., the 2-step lasso 0, [1, 0]
+  of leads_to(x == 1, x == 2) for a task flipping x, which is only pending from position 1.
+* ``fair[t]@k``: "task t is witnessed in the loop positions before k":
+  ``fair[t]@(j+1) = fair[t]@j or (in@j and (t fires at step j or t is disabled in s_j))``.
+* The query for depth k, under one assumption literal: ``in@(k-1) and s_k == loop and
+  AND_t fair[t]@k and OR_{p,m open} (inst[p,m] and pend[p,m]@k)`` (a loop lasso) or
+  ``not enabled(s_k) and OR_{p,m open} pend[p,m]@k`` (a stutter lasso: the behaviour then
+  stays in s_k, where the bit stays true: ``b and C or S`` with b true is ``C or S``, and a
+  true bit implies C or S in its own state for every monitor).
+
+Because selectors are chosen by the solver, one query per depth covers every loop start;
+depths are tried in increasing order, so the first satisfiable one gives a shortest lasso
+(shortest in steps, stutter lassos included).  Which properties a lasso violates is decided
+by pyspec.liveness's exact evaluation of the extracted trace, not by the solver's literals.
+
+Bounded verdicts.  ``holds`` with ``exhaustive=False`` at depth K means: no fair violating
+lasso with at most K steps (no loop lasso ``s_0..s_k``, no stutter lasso at a dead state
+``s_k``, for every k <= K).  Why not more: a fair loop may have to pass through many states
+of its SCC to give every task its step, so even a depth beyond the recurrence diameter does
+not bound lasso length; the only completeness argument used is the one BMC uses for
+safety: if no run of K+1 steps exists, every behaviour is a run of at most K steps that
+ends in a dead state and stutters there, i.e. a stutter lasso with <= K steps, and all of
+those were checked -- then ``holds`` is ``exhaustive=True``.
+"""
+from __future__ import annotations
+
+import time
+
+import z3
+
+from checker.encode import Encoder, interval, model_width
+from checker.solver import SolverContext
+from pyspec.liveness import fair_tasks, monitor_exprs, unfair_tasks, violated_instance
+from pyspec.trace import Outcome, State, Trace
+from tlamodel.ir import EnumType, IntType, Liveness, Model
+
+ENGINE = "bmc"
+
+
+def check(model: Model, properties: list[str] | None = None, depth: int = 40,
+          timeout: float | None = None, seed: int = 0) -> dict[str, Outcome]:
+    """Check the ``Liveness`` properties ``properties`` (default: all of the model's) for
+    fair violating lassos of up to ``depth`` steps (see the module doc for the verdicts)."""
+    if depth < 0:
+        raise ValueError("bmc: depth must be >= 0")
+    names = ([p.name for p in model.properties if isinstance(p, Liveness)]
+             if properties is None else list(properties))
+    props: list[Liveness] = []
+    for n in dict.fromkeys(names):
+        p = model.property(n)  # KeyError on an unknown name, up front
+        if not isinstance(p, Liveness):
+            raise TypeError(f"property {n}: not a liveness property ({type(p).__name__})")
+        props.append(p)
+    run = LassoRun(model, props, timeout, seed)
+    run.search(depth)
+    return {n: run.results[n] for n in names}
+
+
+def liveness_width(model: Model) -> int:
+    """``model_width`` extended with the liveness expressions (Encoder only sizes its
+    bit-vectors for guards, updates and invariants)."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for v in model.vars:
+        if isinstance(v.type, IntType):
+            ranges[v.name] = (v.type.lo, v.type.hi)
+        elif isinstance(v.type, EnumType):
+            ranges[v.name] = (0, max(len(v.type.values) - 1, 0))
+    memo: dict[int, tuple[int, int] | None] = {}
+    bits = model_width(model)
+    for p in model.properties:
+        if isinstance(p, Liveness):
+            for a, b in p.instances:
+                for e in (a, b):
+                    if e is not None:
+                        interval(e, ranges, memo)
+    for iv in memo.values():
+        if iv is not None:
+            for x in iv:
+                bits = max(bits, (x.bit_length() if x >= 0 else (-x - 1).bit_length()) + 1)
+    return bits
+
+
+class LassoRun:
+    """One liveness BMC run: solver, encoder, the lasso machinery, per-property results."""
+
+    def __init__(self, model: Model, props: list[Liveness], timeout: float | None,
+                 seed: int) -> None:
+        self.t0 = time.monotonic()
+        self.model = model
+        self.props = props
+        self.timeout = timeout
+        self.solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
+        self.ctx = self.solver.ctx
+        self.enc = Encoder(model, self.ctx, width=liveness_width(model))
+        self.results: dict[str, Outcome] = {}
+        self.checked: dict[str, int] = {p.name: -1 for p in props}
+        self.tasks = fair_tasks(model)
+        #: per property: per obligation (I, C, S)
+        self.monitors = {p.name: monitor_exprs(p) for p in props}
+        self.inst = {p.name: [z3.Bool(f"inst_{pi}_{m}", self.ctx)
+                              for m in range(len(p.instances))]
+                     for pi, p in enumerate(props)}
+        self._pend: dict[tuple[str, int, int], z3.BoolRef] = {}
+        self._sel: list[z3.BoolRef] = []
+        self._in: list[z3.BoolRef] = []
+        self._fair: list[list[z3.BoolRef]] = []     # per position k: per task fair[t]@k
+        self._loop_case: z3.BoolRef = z3.BoolVal(False, self.ctx)   # of the last query
+        self.loop = {v.name: z3.Const(f"loop.{v.name}", self.enc.sort(v.type))
+                     for v in model.vars}
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    # ------------------------------------------------------------ unrolling
+    def _position(self, i: int) -> None:
+        """Assert the definitions tied to state ``i`` (trans(i-1) must already be asserted)."""
+        B = lambda name: z3.Bool(name, self.ctx)  # noqa: E731
+        add = self.solver.add
+        st = self.enc.vars_at(i)
+        for p in self.props:
+            for m, (init, c, s) in enumerate(self.monitors[p.name]):
+                b = B(f"pend_{p.name}_{m}@{i}")
+                cv, sv = self.enc.expr(c, i), self.enc.expr(s, i)
+                prev = (z3.BoolVal(init, self.ctx) if i == 0
+                        else self._pend[(p.name, m, i - 1)])
+                add(b == z3.Or(z3.And(prev, cv), sv))
+                self._pend[(p.name, m, i)] = b
+        sel, inn = B(f"sel@{i}"), B(f"in@{i}")
+        prev_in = self._in[i - 1] if i > 0 else z3.BoolVal(False, self.ctx)
+        add(inn == z3.Or(prev_in, sel), z3.Implies(sel, z3.Not(prev_in)))
+        add(z3.Implies(sel, z3.And([st[n] == x for n, x in self.loop.items()])
+                       if self.loop else z3.BoolVal(True, self.ctx)))
+        for p in self.props:
+            for m, ((_, c, s), lit) in enumerate(zip(self.monitors[p.name], self.inst[p.name])):
+                add(z3.Implies(z3.And(lit, inn), z3.Or(self.enc.expr(c, i), self.enc.expr(s, i))))
+        self._sel.append(sel)
+        self._in.append(inn)
+        # fair[t]@i from fair[t]@(i-1): the step i-1 and state i-1
+        if i == 0:
+            self._fair.append([z3.BoolVal(False, self.ctx)] * len(self.tasks))
+        else:
+            j = i - 1
+            lits = self.enc.action_literals(j)
+            row = []
+            for t, (task, acts) in enumerate(self.tasks):
+                f = B(f"fair_{t}@{i}")
+                steps = z3.Or([lits[a] for a in acts])
+                disabled = z3.Not(z3.Or([self.enc.expr(self.model.actions[a].guard, j)
+                                         for a in acts]))
+                add(f == z3.Or(self._fair[j][t], z3.And(self._in[j], z3.Or(steps, disabled))))
+                row.append(f)
+            self._fair.append(row)
+
+    def _query(self, k: int, open_: list[Liveness]) -> z3.BoolRef:
+        """Some open property has a fair violating lasso of exactly ``k`` steps."""
+        insts = [z3.And(lit, self._pend[(p.name, m, k)])
+                 for p in open_ for m, lit in enumerate(self.inst[p.name])]
+        st = self.enc.vars_at(k)
+        self._loop_case = z3.BoolVal(False, self.ctx)
+        if k > 0:
+            closes = z3.And([st[n] == x for n, x in self.loop.items()]) if self.loop \
+                else z3.BoolVal(True, self.ctx)
+            self._loop_case = z3.And([self._in[k - 1], closes, *self._fair[k], z3.Or(insts)])
+        pend_k = [self._pend[(p.name, m, k)] for p in open_ for m in range(len(p.instances))]
+        self._dead_case = z3.And(z3.Not(self.enc.enabled(k)), z3.Or(pend_k))
+        return z3.Or(self._loop_case, self._dead_case)
+
+    # ------------------------------------------------------------ search
+    def search(self, depth: int) -> None:
+        open_ = {p.name: p for p in self.props}
+        self.solver.add(self.enc.init(0))
+        self._position(0)
+        for k in range(depth + 1):
+            rnd = 0
+            while open_:
+                if self.solver.expired():
+                    self._give_up(open_, k)
+                    return
+                lit = z3.Bool(f"lasso_{k}_{rnd}", self.ctx)
+                rnd += 1
+                self.solver.add(z3.Implies(lit, self._query(k, list(open_.values()))))
+                r = self.solver.check([lit])
+                if r == "unsat":
+                    for n in open_:
+                        self.checked[n] = k
+                    break
+                if r == "sat":
+                    trace = self._trace(k)
+                    hit = [n for n, p in open_.items()
+                           if violated_instance(self.model, p, trace) is not None]
+                    if not hit or unfair_tasks(self.model, trace):
+                        raise AssertionError(f"lasso: the depth-{k} lasso does not violate any "
+                                             f"open property fairly (encoding bug): {trace}")
+                    for n in hit:
+                        p = open_.pop(n)
+                        self._outcome(p, "violated", k, trace=trace)
+                    continue
+                if self.solver.reason_unknown() == "timeout":
+                    self._give_up(open_, k)
+                    return
+                for n in list(open_):
+                    p = open_.pop(n)
+                    self._outcome(p, "unknown", self.checked[n],
+                                  reason=f"{self.solver.reason_unknown()} at depth {k}")
+            if not open_:
+                return
+            self.solver.add(self.enc.trans(k))
+            # every behaviour is a run that ends in a dead state within k steps (stutter
+            # lassos, all checked at depths 0..k) when no run of k+1 steps exists
+            r = self.solver.check()
+            if r == "unsat":
+                for p in open_.values():
+                    self._outcome(p, "holds", k, exhaustive=True)
+                return
+            if r == "unknown" and self.solver.reason_unknown() == "timeout":
+                self._give_up(open_, k + 1)
+                return
+            self._position(k + 1)
+        for p in open_.values():
+            self._outcome(p, "holds", depth, exhaustive=False)
+
+    # ------------------------------------------------------------ outcomes and traces
+    def _outcome(self, p: Liveness, status: str, depth: int, **kw: object) -> None:
+        self.results[p.name] = Outcome(property=p.name, status=status,  # type: ignore[arg-type]
+                                       depth=depth, seconds=self.elapsed(), engine=ENGINE,
+                                       states=None, **kw)  # type: ignore[arg-type]
+
+    def _give_up(self, open_: dict[str, Liveness], k: int) -> None:
+        reason = f"timeout {self.timeout}s at depth {k}"
+        for p in open_.values():
+            self._outcome(p, "unknown", self.checked[p.name], reason=reason)
+
+    def _trace(self, k: int) -> Trace:
+        m = self.solver.model()
+        ev = lambda x: m.eval(x, model_completion=True)  # noqa: E731
+        states = tuple(self._state(m, i) for i in range(k + 1))
+        actions = tuple(self._action(m, i) for i in range(k))
+        loop_start = k                    # the stutter case, unless the loop case holds
+        if z3.is_true(ev(self._loop_case)):
+            sel = [l for l in range(k) if z3.is_true(ev(self._sel[l]))]
+            assert len(sel) == 1, f"lasso: {len(sel)} loop starts selected at depth {k}"
+            loop_start = sel[0]
+        return Trace(states, actions, loop_start=loop_start)
+
+    def _state(self, m: z3.ModelRef, i: int) -> State:
+        return tuple(self.enc.decode(name, m.eval(x, model_completion=True))
+                     for name, x in self.enc.vars_at(i).items())
+
+    def _action(self, m: z3.ModelRef, i: int) -> int:
+        fired = [k for k, lit in enumerate(self.enc.action_literals(i))
+                 if z3.is_true(m.eval(lit, model_completion=True))]
+        assert len(fired) == 1, f"lasso: {len(fired)} actions fire at step {i}"
+        return self.model.actions[fired[0]].index
