@@ -382,5 +382,10 @@ def gate_cmd(base: Path, proposals: tuple[Path, ...], fmt: str, output: Path | N
     _guarded(run, debug)
 
 
+from checker.cmd_export import export_cmd  # noqa: E402 - registered after the group exists
+
+main.add_command(export_cmd)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -19,11 +19,14 @@ negation is exactly ``Encoder.prop_violation``.  For k = 0, 1, 2, ... and each o
 
 One solver per case, both incremental: the unrollings only grow, and per-property and
 per-depth constraints sit behind assumption literals (as in checker.bmc) so the solvers
-keep what they learnt across queries.  Two refinements, each argued where it is made:
-the O(k^2) distinctness constraints are added lazily, only for the pairs of states a
-model actually repeats (``_Unrolling.check_simple``), and a property once proved becomes
-a lemma assumed at every position of later step cases (``_Run._learn``).  On the shipped
-specs these halve the time of the step case.
+keep what they learnt across queries.  Three refinements, each argued where it is made:
+the step case assumes per-variable value sets that hold in every reachable state
+(``value_sets``), the O(k^2) distinctness constraints are added lazily, only for pairs
+of states a model actually repeats (``_Unrolling.check_simple``), and a property once
+proved becomes a lemma assumed at every position of later step cases (``_Run._learn``).
+Measured on coupled-5.9/oleg-lost-signal (one run each, loaded machine): 24 s with all
+three; 101 s (and k=25 instead of 20) without value sets, 40 s with eager distinctness,
+30 s without lemmas.
 """
 from __future__ import annotations
 

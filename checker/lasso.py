@@ -28,11 +28,12 @@ Encoding, on top of ``checker.encode.Encoder`` (one incremental QF_BV solver, th
   of leads_to(x == 1, x == 2) for a task flipping x, which is only pending from position 1.
 * ``fair[t]@k``: "task t is witnessed in the loop positions before k":
   ``fair[t]@(j+1) = fair[t]@j or (in@j and (t fires at step j or t is disabled in s_j))``.
-* The query for depth k, under one assumption literal: ``in@(k-1) and s_k == loop and
-  AND_t fair[t]@k and OR_{p,m open} (inst[p,m] and pend[p,m]@k)`` (a loop lasso) or
+* The query for depth k, under one assumption literal, is the disjunction of
   ``not enabled(s_k) and OR_{p,m open} pend[p,m]@k`` (a stutter lasso: the behaviour then
   stays in s_k, where the bit stays true: ``b and C or S`` with b true is ``C or S``, and a
-  true bit implies C or S in its own state for every monitor).
+  true bit implies C or S in its own state for every monitor) and ``in@(k-1) and
+  s_k == loop and AND_t fair[t]@k and OR_{p,m open} (inst[p,m] and pend[p,m]@k)`` (a loop
+  lasso).
 
 Because selectors are chosen by the solver, one query per depth covers every loop start;
 depths are tried in increasing order, so the first satisfiable one gives a shortest lasso
@@ -130,7 +131,6 @@ class LassoRun:
         self._sel: list[z3.BoolRef] = []
         self._in: list[z3.BoolRef] = []
         self._fair: list[list[z3.BoolRef]] = []     # per position k: per task fair[t]@k
-        self._loop_case: z3.BoolRef = z3.BoolVal(False, self.ctx)   # of the last query
         self.loop = {v.name: z3.Const(f"loop.{v.name}", self.enc.sort(v.type))
                      for v in model.vars}
 
@@ -177,19 +177,19 @@ class LassoRun:
                 row.append(f)
             self._fair.append(row)
 
-    def _query(self, k: int, open_: list[Liveness]) -> z3.BoolRef:
-        """Some open property has a fair violating lasso of exactly ``k`` steps."""
+    def _cases(self, k: int, open_: list[Liveness]) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """Some open property has a fair violating lasso of exactly ``k`` steps: a stutter
+        lasso (first) or a loop lasso (second)."""
+        pend_k = [self._pend[(p.name, m, k)] for p in open_ for m in range(len(p.instances))]
+        dead = z3.And(z3.Not(self.enc.enabled(k)), z3.Or(pend_k))
+        if k == 0:
+            return dead, z3.BoolVal(False, self.ctx)
+        st = self.enc.vars_at(k)
+        closes = (z3.And([st[n] == x for n, x in self.loop.items()]) if self.loop
+                  else z3.BoolVal(True, self.ctx))
         insts = [z3.And(lit, self._pend[(p.name, m, k)])
                  for p in open_ for m, lit in enumerate(self.inst[p.name])]
-        st = self.enc.vars_at(k)
-        self._loop_case = z3.BoolVal(False, self.ctx)
-        if k > 0:
-            closes = z3.And([st[n] == x for n, x in self.loop.items()]) if self.loop \
-                else z3.BoolVal(True, self.ctx)
-            self._loop_case = z3.And([self._in[k - 1], closes, *self._fair[k], z3.Or(insts)])
-        pend_k = [self._pend[(p.name, m, k)] for p in open_ for m in range(len(p.instances))]
-        self._dead_case = z3.And(z3.Not(self.enc.enabled(k)), z3.Or(pend_k))
-        return z3.Or(self._loop_case, self._dead_case)
+        return dead, z3.And([self._in[k - 1], closes, *self._fair[k], z3.Or(insts)])
 
     # ------------------------------------------------------------ search
     def search(self, depth: int) -> None:
@@ -197,21 +197,24 @@ class LassoRun:
         self.solver.add(self.enc.init(0))
         self._position(0)
         for k in range(depth + 1):
+            # One query per depth for all open properties and both lasso shapes (measured
+            # faster than a query per shape, on the shipped specs and on random models).  A
+            # satisfying lasso may violate several properties; each gets it (shortest: every
+            # smaller depth was unsatisfiable for all of them), the rest are asked again.
             rnd = 0
             while open_:
                 if self.solver.expired():
                     self._give_up(open_, k)
                     return
+                dead, loop = self._cases(k, list(open_.values()))
                 lit = z3.Bool(f"lasso_{k}_{rnd}", self.ctx)
                 rnd += 1
-                self.solver.add(z3.Implies(lit, self._query(k, list(open_.values()))))
+                self.solver.add(z3.Implies(lit, z3.Or(loop, dead)))
                 r = self.solver.check([lit])
                 if r == "unsat":
-                    for n in open_:
-                        self.checked[n] = k
                     break
                 if r == "sat":
-                    trace = self._trace(k)
+                    trace = self._trace(k, loop)
                     hit = [n for n, p in open_.items()
                            if violated_instance(self.model, p, trace) is not None]
                     if not hit or unfair_tasks(self.model, trace):
@@ -230,6 +233,8 @@ class LassoRun:
                                   reason=f"{self.solver.reason_unknown()} at depth {k}")
             if not open_:
                 return
+            for n in open_:
+                self.checked[n] = k
             self.solver.add(self.enc.trans(k))
             # every behaviour is a run that ends in a dead state within k steps (stutter
             # lassos, all checked at depths 0..k) when no run of k+1 steps exists
@@ -256,14 +261,15 @@ class LassoRun:
         for p in open_.values():
             self._outcome(p, "unknown", self.checked[p.name], reason=reason)
 
-    def _trace(self, k: int) -> Trace:
+    def _trace(self, k: int, loop: z3.BoolRef) -> Trace:
+        """The lasso of the last model: a loop lasso if it satisfies ``loop`` (the loop case
+        of the query), else the stutter lasso ending in the dead state k."""
         m = self.solver.model()
-        ev = lambda x: m.eval(x, model_completion=True)  # noqa: E731
         states = tuple(self._state(m, i) for i in range(k + 1))
         actions = tuple(self._action(m, i) for i in range(k))
-        loop_start = k                    # the stutter case, unless the loop case holds
-        if z3.is_true(ev(self._loop_case)):
-            sel = [l for l in range(k) if z3.is_true(ev(self._sel[l]))]
+        loop_start = k
+        if z3.is_true(m.eval(loop, model_completion=True)):
+            sel = [l for l in range(k) if z3.is_true(m.eval(self._sel[l], model_completion=True))]
             assert len(sel) == 1, f"lasso: {len(sel)} loop starts selected at depth {k}"
             loop_start = sel[0]
         return Trace(states, actions, loop_start=loop_start)
