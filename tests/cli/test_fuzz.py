@@ -50,7 +50,7 @@ def mutated(draw: st.DrawFn) -> str:
         i = draw(st.integers(0, n))
         start = text.find("probe(): |\n")
         if kind == "code" and start >= 0:   # mutate inside the C-like code, keep the YAML valid
-            j = draw(st.integers(start + 16, n))
+            j = draw(st.integers(min(start + 16, n), n))
             tok = draw(st.sampled_from([t for t in TOKENS if t not in ("\t", "\n", "'", '"', "#",
                                                                        "|", ">", "\x00")]))
             text = text[:j] + tok + text[j:]
