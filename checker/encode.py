@@ -76,6 +76,9 @@ def model_width(model: Model) -> int:
         exprs.append(a.guard)
         exprs.extend(u for _, u in a.updates)
     exprs.extend(p.expr for p in model.properties if isinstance(p, Invariant))
+    for p in model.properties:   # liveness obligations are encoded too (checker/lasso.py)
+        for a, b in getattr(p, "instances", ()):
+            exprs.extend(x for x in (a, b) if x is not None)
     bits = 2
     for e in exprs:
         interval(e, ranges, memo)

@@ -249,19 +249,18 @@ class _Graph:
             i = ids.get(s)
             if i is None:
                 if len(states) == limit:
-                    clock.states = len(states)
                     raise _Stop(f"state limit {max_states} reached")
                 i = len(states)
                 ids[s] = i
                 states.append(s)
+                clock.states = i + 1
             return i
 
         initial: list[int] = []
         for s in initial_states(model):
             clock.tick()
-            i = add(s)
-            if i not in initial:
-                initial.append(i)
+            if s not in ids:
+                initial.append(add(s))
         succ: list[list[tuple[int, int]]] = []
         masks: list[int] = []
         k = 0
@@ -277,7 +276,6 @@ class _Graph:
             succ.append(out)
             masks.append(mask)
             k += 1
-        clock.states = len(states)
         return _Graph(model, states, succ, masks, initial, task_bit,
                       (1 << len(tasks)) - 1, _bfs_depth(initial, succ, len(states)))
 

@@ -50,7 +50,7 @@ def live_models(draw: st.DrawFn) -> Model:
 LIVE = ("lt", "ev", "ae", "lt2", "x12")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(live_models())
 def test_lasso_bmc_agrees_with_explicit(m: Model) -> None:
     ex = explicit.check(m)
