@@ -69,6 +69,11 @@ def print_counterexample(console: Console, v: Verdict) -> None:
     if prop.doc:
         console.print(Text(f"{v.property}: {prop.doc}", style="italic"))
     console.print(trace_table(model, v))
+    if trace.loop_start is not None:   # a lasso: the run never gets out of this
+        n, ls = trace.length, trace.loop_start
+        note = (f"↻ after step {n} no task can step: the run stays in this state forever"
+                if ls == n else f"↻ steps {ls + 1}..{n} repeat forever (state {n} = state {ls})")
+        console.print(Text(note, style="bold magenta"))
     last = trace.states[-1]
     err = tracefmt.error_message(model, last)
     if err:

@@ -136,7 +136,7 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
     limit_memory(opts.max_memory)
     verdicts: list[Verdict] = []
     for scen in select_scenarios(design, scenario_refs):
-        model = design.model(scen)
+        model = design.model(scen, prop_filter)
         if opts.reduce:
             model = reduce_model(model)
         if on_model:

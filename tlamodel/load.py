@@ -71,9 +71,10 @@ class Design:
                                   hint=did_you_mean(name, self.merged.properties))
         return {k: why for k, (why, _) in scenario.skip.items()}
 
-    def model(self, scenario: SpecFile) -> Model:
+    def model(self, scenario: SpecFile, properties: tuple[str, ...] = ()) -> Model:
+        """The model of one scenario; ``properties`` (if given) replaces the check: list."""
         try:
-            return build_model(self, scenario)
+            return build_model(self, scenario, properties)
         except RecursionError:
             raise _too_deep(f"design {self.name} with scenario {scenario.name}") from None
 
@@ -203,7 +204,7 @@ def _initial_values(scope: Scope, low: Lowerer, scen: SpecFile, decls: list[VarD
     return out
 
 
-def build_model(design: Design, scen: SpecFile) -> Model:
+def build_model(design: Design, scen: SpecFile, only: tuple[str, ...] = ()) -> Model:
     scope = _scope_for(design, scen)
     low = Lowerer(scope)
     decls = flat_vars(scope)
@@ -236,7 +237,7 @@ def build_model(design: Design, scen: SpecFile) -> Model:
     done = op("and", *(op("eq", var(f"{t}.pc", ty), const(remap[tc.resolve(tc.done_pc)], ty))
                        for t, tc, remap, ty in edges_by_task))
     terminal = op("or", done, op("not", err_ok)) if err_ok is not None else done
-    props = _properties(design, scen, scope, low, err_ok)
+    props = _properties(design, scen, scope, low, err_ok, only)
     return Model(name=f"{design.name} × {scen.name}", vars=tuple(all_decls), init=tuple(init),
                  actions=tuple(actions), properties=tuple(props), tasks=scope.tasks,
                  terminal=terminal, pcs=tuple(pcs), error_var="__error" if err_decl else None,
@@ -302,12 +303,15 @@ def _actions(edges_by_task, errors, err_decl) -> list[Action]:  # noqa: ANN001
     return actions
 
 
-def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer, err_ok: Expr | None) -> list[Property]:
+def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer, err_ok: Expr | None,
+                only: tuple[str, ...] = ()) -> list[Property]:
     out: list[Property] = []
     skipped = design.skipped(scen)
     # the design's selection, then the scenario's own properties (always checked)
     names = design.checked_properties() + [n for n in scen.properties
                                            if n not in design.checked_properties()]
+    if only:   # an explicit selection (verify --property) may name any defined property
+        names = [n for n in only if n in scope.properties]
     for name in names:
         if name == ASSERTIONS or name in skipped:
             continue
