@@ -99,6 +99,10 @@ def print_report(console: Console, verdicts: list[Verdict], header: str) -> None
     for v in verdicts:
         if v.status == "skipped":
             console.print(Text(f"not checked: {v.property} on {v.scenario}: {v.skipped}", style="dim"))
+    for v in verdicts:   # a PDR proof comes with its inductive invariant, in the design's names
+        o = v.outcome
+        if o is not None and v.status == "proved" and "invariant" in o.reason:
+            console.print(Text(f"{v.property} on {v.scenario}: {o.reason}", style="dim"))
 
 
 def print_coverage(console: Console, coverage: list[Coverage], strict: bool = False) -> None:

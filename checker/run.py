@@ -17,12 +17,12 @@ from pyspec import explicit
 from pyspec.replay import ReplayError, check_violation
 from pyspec.trace import Outcome
 from tlamodel.errors import DesignError, did_you_mean
-from tlamodel.ir import Model
+from tlamodel.ir import Liveness, Model
 from tlamodel.load import Design
 from tlamodel.reduce import reduce_model
 from tlamodel.spec import SpecFile
 
-ENGINES = ("auto", "bmc", "explicit")
+ENGINES = ("auto", "bmc", "explicit", "kind", "pdr")
 QUICK_STATES, QUICK_SECONDS = 200_000, 2.0
 
 
@@ -66,9 +66,47 @@ class _Bmc:
         return bmc.check(model, props, depth=self.depth, timeout=self.timeout, seed=self.seed)
 
 
+@dataclass(frozen=True)
+class _KInduction:
+    max_k: int
+    timeout: float | None
+    seed: int
+
+    def __call__(self, model: Model, props: list[str]) -> dict[str, Outcome]:
+        from checker import kinduction
+        safety = [p for p in props if not isinstance(model.property(p), Liveness)]
+        out = kinduction.check(model, safety, max_k=self.max_k, timeout=self.timeout,
+                               seed=self.seed) if safety else {}
+        return {p: out.get(p) or _unsupported(p, "kind") for p in props}
+
+
+@dataclass(frozen=True)
+class _Pdr:
+    timeout: float | None
+    seed: int
+
+    def __call__(self, model: Model, props: list[str]) -> dict[str, Outcome]:
+        from checker import pdr
+        safety = [p for p in props if not isinstance(model.property(p), Liveness)]
+        out = pdr.check(model, safety, timeout=self.timeout, seed=self.seed) if safety else {}
+        return {p: out.get(p) or _unsupported(p, "pdr") for p in props}
+
+
+def _unsupported(prop: str, engine: str) -> Outcome:
+    return Outcome(prop, "unknown", -1, engine=engine,
+                   reason=f"{engine} checks invariants and deadlock freedom, not liveness")
+
+
 def runners(opts: Options, depth: int) -> dict[str, Callable[[Model, list[str]], dict[str, Outcome]]]:
     return {"explicit": _Explicit(opts.max_states, opts.timeout),
-            "bmc": _Bmc(depth, opts.timeout, opts.seed)}
+            "bmc": _Bmc(depth, opts.timeout, opts.seed),
+            "kind": _KInduction(depth, opts.timeout, opts.seed),
+            "pdr": _Pdr(opts.timeout, opts.seed)}
+
+
+#: the engines --engine auto races after its quick explicit pass (2 cores: BMC for short
+#: counterexamples, the explicit search and PDR for proofs)
+AUTO_RACE = ("explicit", "bmc", "pdr")
 
 
 def run_engine(model: Model, props: list[str], opts: Options, depth: int) -> dict[str, Outcome]:
@@ -92,7 +130,9 @@ def _run_engine(model: Model, props: list[str], opts: Options, depth: int) -> di
     if all(portfolio.definitive(o) for o in quick.values()):
         return {n: replace(o, engine="auto→explicit") for n, o in quick.items()}
     left = None if opts.timeout is None else max(0.1, opts.timeout - (time.monotonic() - t0))
-    out = portfolio.race(model, props, runners(replace(opts, timeout=left), depth), left)
+    engines = {k: v for k, v in runners(replace(opts, timeout=left), depth).items()
+               if k in AUTO_RACE}
+    out = portfolio.race(model, props, engines, left)
     # the quick pass may know more than the race (it may even have decided a property)
     best = {n: quick[n] if portfolio.better(quick[n], o) else o for n, o in out.items()}
     return {n: replace(o, engine=f"auto→{o.engine}") for n, o in best.items()}

@@ -40,8 +40,13 @@ class Verdict:
         if o.status == "violated":
             return f"violated (depth {o.depth})"
         if o.status == "holds" and o.exhaustive:
-            if o.engine.endswith("explicit"):
+            base = o.engine.split("→")[-1]
+            if base == "explicit":
                 return f"proved (explicit, {o.states} states)"
+            if base == "kind":
+                return f"proved (k-induction, k={o.depth})"
+            if base == "pdr":
+                return "proved (PDR)"
             return f"proved ({o.engine.split('→')[-1]}: no run is longer than {o.depth} steps)"
         if o.status == "holds":
             return f"holds up to depth {o.depth}"
