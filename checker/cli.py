@@ -90,6 +90,8 @@ def _status(design_name: str, engine: str, bound: str, total: int,
               help="BMC bound in steps (default: the design's 'bound:', else 40).")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None,
               help="Seconds per scenario; a search cut short says unknown, never holds.")
+@click.option("--max-memory", type=click.IntRange(64), default=None, metavar="MB",
+              help="Address-space limit; running out gives unknown, never holds.")
 @click.option("--max-states", type=click.IntRange(1), default=None,
               help="State limit for the explicit engine.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Z3 random seed.")
@@ -106,7 +108,8 @@ def _status(design_name: str, engine: str, bound: str, total: int,
 @click.option("--quiet", "-q", is_flag=True, help="Only the verdict table (and warnings).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
 def verify_cmd(design: Path, scenarios: tuple[str, ...], props: tuple[str, ...], engine: str,
-               depth: int | None, timeout: float | None, max_states: int | None, seed: int,
+               depth: int | None, timeout: float | None, max_memory: int | None,
+               max_states: int | None, seed: int,
                allow: tuple[Path, ...], fmt: str, output: Path | None, strict: bool,
                quiet: bool, debug: bool) -> None:
     """Check DESIGN against its scenarios and print verdicts and counterexamples.
@@ -117,7 +120,8 @@ def verify_cmd(design: Path, scenarios: tuple[str, ...], props: tuple[str, ...],
 
     def run() -> int:
         d = load_design(design, allow_paths=allow)
-        opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states, seed=seed)
+        opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states, seed=seed,
+                       max_memory=max_memory)
         bound = {"bmc": f"depth {depth if depth is not None else d.bound}",
                  "explicit": "exhaustive"}.get(engine, f"bmc depth {depth if depth is not None else d.bound} + explicit")
         total = len(select_scenarios(d, scenarios))

@@ -35,3 +35,10 @@ def test_bmc_timeout_is_unknown_never_holds() -> None:
     p, _ = _run("--engine", "bmc", "--timeout", "1", "--depth", "400")
     assert p.returncode == 3, p.stdout
     assert "unknown" in p.stdout and "holds" not in p.stdout
+
+
+def test_memory_limit_is_unknown_never_holds() -> None:
+    p, _ = _run("--engine", "explicit", "--max-memory", "300")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "unknown (memory limit 300 MB" in p.stdout
+    assert "holds" not in p.stdout and "proved" not in p.stdout
