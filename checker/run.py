@@ -196,8 +196,9 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
         for name in names:
             verdicts.append(Verdict(design.name, scen.name, name, replayed(model, outcomes[name]),
                                     expected=expect.get(name), model=model))
+        wanted = prop_filter or tuple(design.checked_properties())
         for name, why in skipped.items():
-            if not prop_filter or name in prop_filter:
+            if name in wanted:      # only what this design (or --property) would have checked
                 verdicts.append(Verdict(design.name, scen.name, name, None, skipped=why,
                                         expected=expect.get(name), model=model))
     return verdicts
