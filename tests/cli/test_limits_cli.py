@@ -17,7 +17,8 @@ def _run(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
 
 
 def test_million_state_scenario_with_a_two_second_timeout_is_unknown_within_5s() -> None:
-    p, seconds = _run("--timeout", "2")
+    # 'small' is violated only ~600 steps deep: no engine can settle it in 2 s
+    p, seconds = _run("--timeout", "2", "--property", "small")
     assert p.returncode == 3, p.stdout + p.stderr
     assert "unknown" in p.stdout and "timeout" in p.stdout
     assert "holds" not in p.stdout and "proved" not in p.stdout
@@ -25,20 +26,20 @@ def test_million_state_scenario_with_a_two_second_timeout_is_unknown_within_5s()
 
 
 def test_state_limit_is_unknown_with_the_states_reached() -> None:
-    p, _ = _run("--engine", "explicit", "--max-states", "1000")
+    p, _ = _run("--engine", "explicit", "--max-states", "1000", "--property", "small")
     assert p.returncode == 3
     assert "unknown (state limit 1000" in p.stdout
     assert "holds" not in p.stdout and "proved" not in p.stdout
 
 
 def test_bmc_timeout_is_unknown_never_holds() -> None:
-    p, _ = _run("--engine", "bmc", "--timeout", "1", "--depth", "400")
+    p, _ = _run("--engine", "bmc", "--timeout", "1", "--depth", "400", "--property", "small")
     assert p.returncode == 3, p.stdout
     assert "unknown" in p.stdout and "holds" not in p.stdout
 
 
 def test_memory_limit_is_unknown_never_holds() -> None:
-    p, _ = _run("--engine", "explicit", "--max-memory", "300")
+    p, _ = _run("--engine", "explicit", "--max-memory", "300", "--property", "small")
     assert p.returncode == 3, p.stdout + p.stderr
     assert "unknown (memory limit 300 MB" in p.stdout
     assert "holds" not in p.stdout and "proved" not in p.stdout
