@@ -152,27 +152,5 @@ class _Run:
     # ------------------------------------------------------------ traces
     def _trace(self, k: int) -> Trace:
         """Read the run of length ``k`` out of the last model."""
-        m = self.solver.model()
-        states = tuple(self._state(m, i) for i in range(k + 1))
-        actions = tuple(self._action(m, i) for i in range(k))
+        states, actions = self.enc.read_run(self.solver.model(), k, ENGINE)
         return Trace(states=states, actions=actions)
-
-    def _state(self, m: z3.ModelRef, i: int) -> State:
-        return tuple(self.enc.decode(name, m.eval(x, model_completion=True))
-                     for name, x in self.enc.vars_at(i).items())
-
-    def _action(self, m: z3.ModelRef, i: int) -> int:
-        fired = [k for k, lit in enumerate(self.enc.action_literals(i))
-                 if z3.is_true(m.eval(lit, model_completion=True))]
-        assert len(fired) == 1, f"bmc: {len(fired)} actions fire at step {i}"
-        return self.model.actions[fired[0]].index
-
-
-def _py(v: z3.ExprRef) -> Value:
-    """A Z3 value as the IR's Python value (bool, or int for int/enum/set)."""
-    if z3.is_bool(v):
-        return z3.is_true(v)
-    if z3.is_int_value(v) or z3.is_bv_value(v):
-        return v.as_long()  # type: ignore[attr-defined,no-any-return]
-    raise TypeError(f"bmc: unexpected model value {v!r}")
-

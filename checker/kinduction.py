@@ -328,14 +328,6 @@ class _Run:
 
     # ------------------------------------------------------------ traces
     def _trace(self, k: int) -> Trace:
-        """Read the run of length ``k`` out of the base solver's last model (as bmc does)."""
-        m, enc = self.base.solver.model(), self.base.enc
-        val = lambda x: m.eval(x, model_completion=True)  # noqa: E731
-        states: list[State] = [tuple(enc.decode(n, val(x)) for n, x in enc.vars_at(i).items())
-                               for i in range(k + 1)]
-        actions: list[int] = []
-        for i in range(k):
-            fired = [j for j, lit in enumerate(enc.action_literals(i)) if z3.is_true(val(lit))]
-            assert len(fired) == 1, f"kind: {len(fired)} actions fire at step {i}"
-            actions.append(self.model.actions[fired[0]].index)
-        return Trace(states=tuple(states), actions=tuple(actions))
+        """Read the run of length ``k`` out of the base solver's last model."""
+        states, actions = self.base.enc.read_run(self.base.solver.model(), k, "kind")
+        return Trace(states=states, actions=actions)

@@ -84,27 +84,9 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
 
 
 def liveness_width(model: Model) -> int:
-    """``model_width`` extended with the liveness expressions (Encoder only sizes its
-    bit-vectors for guards, updates and invariants)."""
-    ranges: dict[str, tuple[int, int]] = {}
-    for v in model.vars:
-        if isinstance(v.type, IntType):
-            ranges[v.name] = (v.type.lo, v.type.hi)
-        elif isinstance(v.type, EnumType):
-            ranges[v.name] = (0, max(len(v.type.values) - 1, 0))
-    memo: dict[int, tuple[int, int] | None] = {}
-    bits = model_width(model)
-    for p in model.properties:
-        if isinstance(p, Liveness):
-            for a, b in p.instances:
-                for e in (a, b):
-                    if e is not None:
-                        interval(e, ranges, memo)
-    for iv in memo.values():
-        if iv is not None:
-            for x in iv:
-                bits = max(bits, (x.bit_length() if x >= 0 else (-x - 1).bit_length()) + 1)
-    return bits
+    """The bit-vector width for the lasso search: ``encode.model_width`` already sizes the
+    liveness obligations too."""
+    return model_width(model)
 
 
 class LassoRun:
@@ -265,8 +247,7 @@ class LassoRun:
         """The lasso of the last model: a loop lasso if it satisfies ``loop`` (the loop case
         of the query), else the stutter lasso ending in the dead state k."""
         m = self.solver.model()
-        states = tuple(self._state(m, i) for i in range(k + 1))
-        actions = tuple(self._action(m, i) for i in range(k))
+        states, actions = self.enc.read_run(m, k, "lasso")
         loop_start = k
         if z3.is_true(m.eval(loop, model_completion=True)):
             sel = [l for l in range(k) if z3.is_true(m.eval(self._sel[l], model_completion=True))]
@@ -274,12 +255,3 @@ class LassoRun:
             loop_start = sel[0]
         return Trace(states, actions, loop_start=loop_start)
 
-    def _state(self, m: z3.ModelRef, i: int) -> State:
-        return tuple(self.enc.decode(name, m.eval(x, model_completion=True))
-                     for name, x in self.enc.vars_at(i).items())
-
-    def _action(self, m: z3.ModelRef, i: int) -> int:
-        fired = [k for k, lit in enumerate(self.enc.action_literals(i))
-                 if z3.is_true(m.eval(lit, model_completion=True))]
-        assert len(fired) == 1, f"lasso: {len(fired)} actions fire at step {i}"
-        return self.model.actions[fired[0]].index

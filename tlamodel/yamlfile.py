@@ -113,6 +113,8 @@ def load_yaml(path: Path, shown: str | None = None) -> YamlDoc:
         raise DesignError(f"{shown} contains NUL bytes; is it a binary file?",
                           SourceLoc(shown, 1, 1))
     remember_source(shown, text)
+    # typ="rt" is ruamel's round-trip loader: it builds only plain maps, lists and scalars
+    # (no arbitrary Python objects, unlike PyYAML's unsafe load) and keeps line/column data
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
