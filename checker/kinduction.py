@@ -34,6 +34,7 @@ import time
 
 import z3
 
+from checker import invgen
 from checker.encode import Encoder
 from checker.solver import Result, SolverContext
 from pyspec.trace import Outcome, State, Trace
@@ -43,7 +44,8 @@ ENGINE = "kind"
 
 
 def check(model: Model, properties: list[str] | None = None, max_k: int = 40,
-          timeout: float | None = None, seed: int = 0) -> dict[str, Outcome]:
+          timeout: float | None = None, seed: int = 0,
+          aux: bool = True) -> dict[str, Outcome]:
     """Check ``properties`` (default: all of the model's) by k-induction for k = 0..max_k.
 
     Returns one ``Outcome`` per property, in the order asked: ``violated`` with a shortest
@@ -51,15 +53,22 @@ def check(model: Model, properties: list[str] | None = None, max_k: int = 40,
     which the proof succeeded; ``unknown`` when k-induction did not converge up to
     ``max_k``, the wall-clock ``timeout`` (seconds, for the whole call) ran out or the
     solver gave up, with ``depth`` = the last depth the base case fully checked (-1: none).
-    Never ``holds`` without a proof.
+    Never ``holds`` without a proof.  ``aux``: strengthen the step case with the mined
+    invariant of checker.invgen (off: plain k-induction, for measuring what it buys).
     """
     if max_k < 0:
         raise ValueError("kind: max_k must be >= 0")
     names = [p.name for p in model.properties] if properties is None else list(properties)
     props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
-    run = _Run(model, timeout, seed)
+    run = _Run(model, timeout, seed, aux)
     run.search(props, max_k)
     return {n: run.results[n] for n in names}
+
+
+def _aux_budget(timeout: float | None) -> float | None:
+    """The share of the budget the auxiliary invariant may take: a third, so the base
+    case keeps most of the time for counterexamples."""
+    return None if timeout is None else timeout / 3
 
 
 def value_sets(model: Model) -> dict[str, frozenset[Value]]:
@@ -168,7 +177,7 @@ class _Unrolling:
 class _Run:
     """The state of one k-induction run: two unrollings, the clock, per-property results."""
 
-    def __init__(self, model: Model, timeout: float | None, seed: int) -> None:
+    def __init__(self, model: Model, timeout: float | None, seed: int, aux: bool) -> None:
         self.t0 = time.monotonic()
         self.model = model
         self.timeout = timeout
@@ -180,6 +189,9 @@ class _Run:
         # is well-typed, so this only removes paths that cannot be suffixes of real runs
         self.step.solver.add(self.step.enc.domain(0))
         self.values = value_sets(model)
+        #: the auxiliary invariant (checker.invgen), None when not found within its share
+        self.aux = (invgen.mine(model, timeout=_aux_budget(timeout), seed=seed)
+                    if aux else None)
         #: properties proved so far, assumed in every later step case
         self.lemmas: list[Property] = []
         self._assume_reachable(0)
@@ -284,6 +296,8 @@ class _Run:
             x = enc.vars_at(i)[name]
             ty = enc.model.vars[enc.model.var_index()[name]].type
             s.add(z3.Or([x == enc.value(v, ty) for v in sorted(allowed)]))
+        if self.aux is not None:
+            s.add(self.aux.formula(enc, i))
         for q in self.lemmas:
             s.add(z3.Not(enc.prop_violation(q, i)))
 
@@ -318,6 +332,9 @@ class _Run:
                                        **kw)  # type: ignore[arg-type]
 
     def _holds(self, p: Property, k: int, reason: str) -> None:
+        if self.aux is not None and self.aux.clauses:
+            reason += (f"; step case strengthened by {len(self.aux.clauses)} invariant "
+                       f"clauses (checker.invgen)")
         self._outcome(p, "holds", k, exhaustive=True, reason=reason)
 
     def _give_up(self, open_: dict[str, Property], k: int) -> None:

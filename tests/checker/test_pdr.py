@@ -48,11 +48,11 @@ def test_hand_models_agree_with_explicit(name: str) -> None:
 
 def test_invariant_uses_design_names() -> None:
     # atomic counter: counter == number of tasks done, in terms of the pc enum's names
-    o = pdr.check(M.counter_race(2, atomic=True), ["count_ok"])["count_ok"]
+    o = pdr.check(M.counter_race(2, atomic=True), ["count_ok"], aux=False)["count_ok"]
     assert o.status == "holds"
     assert "T0.pc" in o.reason and "done" in o.reason and "counter" in o.reason
     # spinner: Spacer's bounds on x come out as one range over the declared type
-    o = pdr.check(M.spinner(), ["x_small"])["x_small"]
+    o = pdr.check(M.spinner(), ["x_small"], aux=False)["x_small"]
     assert o.reason.endswith("): 0 <= x <= 1"), o.reason
 
 
@@ -65,8 +65,17 @@ def test_invariant_of_chain_excludes_the_unreachable_tail() -> None:
 
 
 def test_sizes_are_reported() -> None:
-    o = pdr.check(M.mutual_wait(), ["flags_off"])["flags_off"]
+    o = pdr.check(M.mutual_wait(), ["flags_off"], aux=False)["flags_off"]
     assert o.reason == "PDR; invariant (2 lemmas, 5 nodes, re-checked): !fa && !fb"
+
+
+def test_mined_clauses_are_part_of_the_rechecked_certificate() -> None:
+    """With checker.invgen's clauses given to Spacer, Spacer's own invariant is only
+    inductive relative to them; the reason says so and the re-check covers both."""
+    o = pdr.check(M.mutual_wait(), ["flags_off"])["flags_off"]
+    assert o.status == "holds" and o.exhaustive
+    assert o.reason.startswith("PDR; invariant (") and "re-checked)" in o.reason
+    assert o.reason.endswith("mined two-literal clauses (checker.invgen)"), o.reason
 
 
 def test_violation_trace_comes_from_bmc() -> None:
