@@ -64,9 +64,14 @@ def check(model: Model, properties: list[str] | None = None, timeout: float | No
     lemmas = (invgen.mine(model, timeout=None if timeout is None else timeout / 4, seed=seed)
               if aux else None)
     out: dict[str, Outcome] = {}
-    for p in props:
-        if p.name not in out:
-            out[p.name] = _Query(model, p, t0, deadline, timeout, seed, lemmas).run()
+    todo = list(dict.fromkeys(p.name for p in props))
+    for n, name in enumerate(todo):
+        # each property gets an equal share of what is left, so one hard property (the
+        # io_uring no_deadlock) cannot starve the rest; time it does not use rolls on
+        share = None if deadline is None else (
+            time.monotonic() + (deadline - time.monotonic()) / (len(todo) - n))
+        out[name] = _Query(model, model.property(name), t0, share, timeout, seed,
+                           lemmas).run()
     return {n: out[n] for n in names}
 
 
