@@ -1,4 +1,4 @@
-"""Auxiliary invariants for k-induction: two-literal clauses mined from runs, kept by Houdini.
+"""Auxiliary invariants for k-induction and PDR: clauses mined from runs, made inductive.
 
 Why: the step case of k-induction starts in *any* state that satisfies the property, and
 most such states are unreachable -- T asleep in pause() while A's pc is still before
@@ -6,23 +6,28 @@ task_work_add but T.task_works = 2, say.  Chains of those states are as long as 
 design's runs, so plain k-induction needs k close to the longest run, and on the 3-task
 io_uring scenarios it does not get there in minutes.  Kind 2 and nuXmv answer this with
 invariant generation next to k-induction; this is ours, in the form that fits task code:
-clauses over two atoms ``x == v`` -- "T.pc == futex_wait -> T1.task_works != 2",
-"A.pc == done -> !T.TIF_NOTIFY_SIGNAL || T.task_works == 1" -- which relate a task's
-position to everybody's flags, exactly what the unreachable chains violate.
+clauses over atoms ``x == v`` -- "T.pc == futex_wait -> T1.task_works != 2" -- which relate
+a task's position to everybody's flags, exactly what the unreachable chains violate.
 
-How (a Houdini fixpoint, as in Flanagan and Leino's Houdini and the "mined 2-clause"
-induction of hardware checkers):
-1. candidates: every clause ``!(x == a) || !(y == b)`` (and every unit ``x != a``) that no
-   sampled reachable state falsifies; the sample is a bounded breadth-first search plus
-   seeded random walks of the concrete semantics (pyspec), and every initial state;
-2. Z3 repeatedly looks for a step ``C(s) & trans(s, s') & !C(s')`` out of the conjunction
-   C of the candidates still alive; each answer drops every candidate its post-state
-   falsifies;
-3. at UNSAT the survivors hold initially (step 1 checked every initial state) and are
-   closed under ``trans`` (Z3's last answer), so they hold in every reachable state.
-Soundness rests on Z3's last answer only; the sample just decides which clauses are
-tried (a false candidate costs a round, a missing one some strength).  A run cut short
-by the deadline returns nothing: a half-filtered candidate set is not an invariant.
+How:
+1. sample reachable states with the concrete semantics (pyspec): a bounded breadth-first
+   search plus seeded random walks;
+2. candidates: every clause ``!(x == a) || !(y == b)`` (and unit ``x != a``) that no
+   sampled state falsifies (Houdini's candidates, mined as hardware checkers mine
+   two-literal implications);
+3. ask Z3 for a step ``C(s) & trans(s, s') & !C(s')`` out of the conjunction C of the live
+   clauses.  If s is a sampled (reachable) state, s' is reachable too: the clauses s'
+   falsifies are false, so they are dropped and s' joins the sample (Houdini's step).
+   Otherwise s is a state C admits that no run reached: it is blocked by a new clause,
+   the smallest sub-cube of s's atoms that matches no sampled state (greedy; IC3's
+   "block the predecessor", with the sample in the role of IC3's frames);
+4. at UNSAT, and once Z3 finds no initial state outside C, C holds initially and is
+   closed under ``trans``: it holds in every reachable state.
+Soundness rests on Z3's last two answers only; the sample only decides which clauses are
+tried.  Termination: a clause is dropped only when a state matching it joins the sample,
+so the same clause is never generated again, and each blocked cube removes a state C
+admitted; everything is finite.  A run cut short by the deadline, or by ``MAX_ROUNDS``,
+returns nothing: a half-finished C is not an invariant and is never used.
 """
 from __future__ import annotations
 
@@ -39,65 +44,101 @@ from pyspec import successors
 from pyspec.trace import State
 from tlamodel.ir import Model, Value, domain
 
-#: variables with more values than this are left out (their atoms say little)
+#: variables with more values than this give no candidate atoms (they say little);
+#: program counters always do
 MAX_VALUES = 32
-#: the concrete sample (see ``_sample``): breadth-first states, then random walks
+#: the concrete sample (see ``_Sample``): breadth-first states, then random walks
 SAMPLE_STATES, SAMPLE_WALKS, SAMPLE_WALK_LENGTH = 20_000, 200, 400
+#: Z3 answers before giving up (each either drops clauses or blocks a state)
+MAX_ROUNDS = 5_000
 
 Atom = tuple[str, Value]            # x == v
-Clause = tuple[Atom, ...]           # !(x == a) || !(y == b): one or two atoms, never all true
+Clause = tuple[Atom, ...]           # !(a1 && a2 && ...): the atoms are never all true
 
 
 @dataclass(frozen=True)
 class Lemmas:
-    """An inductive invariant: the conjunction of ``clauses``; ``rounds`` Z3 answers and
-    ``candidates`` mined clauses led to it in ``seconds``."""
+    """An inductive invariant: the conjunction of ``clauses``.  ``mined`` two-literal
+    candidates and ``blocked`` blocking clauses were tried, in ``rounds`` Z3 answers."""
     clauses: tuple[Clause, ...]
-    candidates: int
+    mined: int
+    blocked: int
     rounds: int
     seconds: float
 
     def formula(self, enc: Encoder, i: int) -> z3.BoolRef:
         """The invariant in state copy ``i`` of ``enc``."""
-        st, types = enc.vars_at(i), {v.name: v.type for v in enc.model.vars}
-        cs = [z3.Not(z3.And([st[x] == enc.value(v, types[x]) for x, v in c]))
-              for c in self.clauses]
-        return _and(enc.ctx, cs)
+        return _and(enc.ctx, [z3.Not(_cube(enc, c, i)) for c in self.clauses])
 
 
-def mine(model: Model, timeout: float | None = None, seed: int = 0) -> Lemmas | None:
-    """The largest inductive subset of the mined clauses (module docstring), or None when
-    ``timeout`` seconds ran out first (nothing partial is ever returned)."""
+def mine(model: Model, timeout: float | None = None, seed: int = 0,
+         block: bool = True) -> Lemmas | None:
+    """An inductive invariant built as the module docstring says, or None when ``timeout``
+    seconds ran out first (nothing partial is ever returned).  ``block=False``: Houdini
+    only (no blocking clauses), the weaker and faster variant."""
     t0 = time.monotonic()
-    atoms = [(v.name, a) for v in model.vars if len(domain(v.type)) <= MAX_VALUES
-             for a in domain(v.type)]
-    seen = _Sample(model, atoms, seed)
-    cands = seen.candidates()
-    alive = _houdini(model, cands, t0, timeout, seed)
-    if alive is None:
+    atoms = [(v.name, a) for v in model.vars
+             if len(domain(v.type)) <= MAX_VALUES or v.internal for a in domain(v.type)]
+    sample = _Sample(model, atoms, seed)
+    cands = sample.candidates()
+    left = None if timeout is None else timeout - (time.monotonic() - t0)
+    fix = _Fixpoint(model, sample, cands, left, seed, block)
+    if not fix.run():
         return None
-    return Lemmas(tuple(cands[j] for j in sorted(alive[0])), len(cands), alive[1],
-                  time.monotonic() - t0)
+    return Lemmas(tuple(fix.clauses[j] for j in sorted(fix.alive)), len(cands),
+                  len(fix.clauses) - len(cands), fix.rounds, time.monotonic() - t0)
 
 
 class _Sample:
-    """Which atoms hold together in some sampled state, as one bitset of states per atom."""
+    """Sampled reachable states, and per atom the bitset of the states it holds in."""
 
     def __init__(self, model: Model, atoms: list[Atom], seed: int) -> None:
         self.model, self.atoms = model, atoms
-        cm = successors.compiled(model)
-        self.pos = {x: cm.index[x] for x, _ in atoms}
+        self.cm = successors.compiled(model)
+        # every variable is indexed (blocking cubes may need any of them); candidates are
+        # only built from ``atoms``
+        self.pos = dict(self.cm.index)
         self.bits: dict[Atom, int] = {a: 0 for a in atoms}
-        states = self._states(cm, seed)
-        for n, st in enumerate(states):
-            for x, p in self.pos.items():
-                a = (x, st[p])
-                if a in self.bits:
-                    self.bits[a] |= 1 << n
+        self.states: dict[State, int] = {}
+        for st in self._explore(seed):
+            self.add(st)
         self._init_allowed = {v.name: set(a) for v, a in zip(model.vars, model.init)}
 
-    def _states(self, cm: successors.CompiledModel, seed: int) -> list[State]:
+    def add(self, st: State) -> None:
+        if st in self.states:
+            return
+        n = self.states[st] = len(self.states)
+        for x, p in self.pos.items():
+            a = (x, st[p])
+            self.bits[a] = self.bits.get(a, 0) | 1 << n
+
+    def atoms_of(self, st: State) -> list[Atom]:
+        return [(x, st[p]) for x, p in self.pos.items()]
+
+    def matches(self, cube: list[Atom]) -> bool:
+        """Some sampled state makes every atom of ``cube`` true."""
+        acc = -1
+        for a in cube:
+            acc &= self.bits.get(a, 0)
+            if not acc:
+                return False
+        return True
+
+    def generalize(self, st: State) -> Clause | None:
+        """A small sub-cube of ``st``'s atoms that no sampled state matches (greedy:
+        drop each atom that is not needed); None if ``st`` itself was sampled."""
+        cube = self.atoms_of(st)
+        if self.matches(cube):
+            return None
+        for a in list(cube):
+            trial = [b for b in cube if b != a]
+            if not self.matches(trial):
+                cube = trial
+        return tuple(cube)
+
+    def _explore(self, seed: int) -> list[State]:
         """A bounded BFS from the initial states, then seeded random walks (deep states)."""
+        cm = self.cm
         seen: dict[State, None] = {}
         frontier = list(itertools.islice(successors.initial_states(self.model), SAMPLE_STATES))
         seen.update(dict.fromkeys(frontier))
@@ -142,40 +183,106 @@ class _Sample:
         return out
 
 
-def _houdini(model: Model, cands: list[Clause], t0: float, timeout: float | None,
-             seed: int) -> tuple[set[int], int] | None:
-    """Drop candidates until the survivors are inductive; (survivors, rounds) or None."""
-    left = None if timeout is None else timeout - (time.monotonic() - t0)
-    solver = SolverContext(seed=seed, timeout=left, logic="QF_BV")
-    enc = Encoder(model, solver.ctx)
-    types = {v.name: v.type for v in model.vars}
-    solver.add(enc.domain(0), enc.trans(0))
-    hold: list[z3.BoolRef] = []        # candidate j holds in state 0 (under literal j)
-    fails1: list[z3.BoolRef] = []      # candidate j is false in state 1
-    for j, c in enumerate(cands):
-        lit = z3.Bool(f"cand_{j}", solver.ctx)
-        hit0 = [enc.vars_at(0)[x] == enc.value(v, types[x]) for x, v in c]
-        solver.add(z3.Implies(lit, z3.Not(_and(solver.ctx, hit0))))
-        hold.append(lit)
-        fails1.append(_and(solver.ctx, [enc.vars_at(1)[x] == enc.value(v, types[x])
-                                        for x, v in c]))
-    alive = set(range(len(cands)))
-    rounds = 0
-    while True:
-        probe = z3.Bool(f"probe_{rounds}", solver.ctx)
-        order = sorted(alive)
-        solver.add(z3.Implies(probe, _or(solver.ctx, [fails1[j] for j in order])))
-        r = solver.check([hold[j] for j in order] + [probe])
+class _Fixpoint:
+    """Step 3-4 of the module docstring: one incremental solver over ``trans(0)``, one
+    assumption literal per clause ("clause j holds in state 0")."""
+
+    def __init__(self, model: Model, sample: _Sample, cands: list[Clause],
+                 timeout: float | None, seed: int, block: bool) -> None:
+        self.model, self.sample, self.block = model, sample, block
+        self.solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
+        self.enc = Encoder(model, self.solver.ctx)
+        self.solver.add(self.enc.domain(0), self.enc.trans(0))
+        self.init_solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
+        self.init_enc = Encoder(model, self.init_solver.ctx)
+        self.init_solver.add(self.init_enc.init(0))
+        self.clauses: list[Clause] = []
+        self.known: set[Clause] = set()
+        self.hold: list[z3.BoolRef] = []
+        self.fails1: list[z3.BoolRef] = []
+        self.alive: set[int] = set()
+        self.rounds = 0
+        for c in cands:
+            self._add(c)
+
+    def _add(self, c: Clause) -> None:
+        if c in self.known:
+            return
+        j = len(self.clauses)
+        lit = z3.Bool(f"cand_{j}", self.solver.ctx)
+        self.solver.add(z3.Implies(lit, z3.Not(_cube(self.enc, c, 0))))
+        self.clauses.append(c)
+        self.known.add(c)
+        self.hold.append(lit)
+        self.fails1.append(_cube(self.enc, c, 1))
+        self.alive.add(j)
+
+    def run(self) -> bool:
+        """True when the live clauses are an inductive invariant; False on a limit."""
+        while self.rounds < MAX_ROUNDS:
+            self.rounds += 1
+            order = sorted(self.alive)
+            probe = z3.Bool(f"probe_{self.rounds}", self.solver.ctx)
+            self.solver.add(z3.Implies(probe, _or(self.solver.ctx,
+                                                  [self.fails1[j] for j in order])))
+            r = self.solver.check([self.hold[j] for j in order] + [probe])
+            if r == "sat":
+                self._step(self.solver.model(), order)
+            self.solver.add(z3.Not(probe))      # retire this round's "some clause fails"
+            if r == "sat":
+                continue
+            if r != "unsat":
+                return False                    # timeout, or Z3 gave up
+            init = self._initiation(order)
+            if init is None:
+                return True
+            if init is False:
+                return False
+        return False
+
+    def _state(self, m: z3.ModelRef, enc: Encoder, i: int) -> State:
+        return tuple(enc.decode(n, m.eval(x, model_completion=True))
+                     for n, x in enc.vars_at(i).items())
+
+    def _step(self, m: z3.ModelRef, order: list[int]) -> None:
+        pre, post = self._state(m, self.enc, 0), self._state(m, self.enc, 1)
+        cube = None
+        if self.block and pre not in self.sample.states:
+            cube = self.sample.generalize(pre)
+        if cube is not None:
+            self._add(cube)                     # block a state no run reached
+            return
+        # pre is reachable (sampled), so post is: its false clauses go, it joins the sample
+        self.sample.add(post)
+        self.alive -= {j for j in order if self.sample_holds(post, self.clauses[j])}
+
+    def sample_holds(self, st: State, c: Clause) -> bool:
+        """Every atom of ``c`` is true in ``st`` (``c`` is falsified there)."""
+        idx = self.sample.cm.index
+        return all(st[idx[x]] == v for x, v in c)
+
+    def _initiation(self, order: list[int]) -> bool | None:
+        """None: no initial state falsifies a live clause.  True: one did and its clauses
+        were dropped (run again).  False: a limit."""
+        s, enc = self.init_solver, self.init_enc
+        probe = z3.Bool(f"init_{self.rounds}", s.ctx)
+        s.add(z3.Implies(probe, _or(s.ctx, [_cube(enc, self.clauses[j], 0) for j in order])))
+        r = s.check([probe])
         if r == "unsat":
-            return alive, rounds
-        if r != "sat":
             return None
-        rounds += 1
-        m = solver.model()
-        post = {x: enc.decode(x, m.eval(z, model_completion=True))
-                for x, z in enc.vars_at(1).items()}
-        alive -= {j for j in order if all(post[x] == v for x, v in cands[j])}
-        solver.add(z3.Not(probe))      # retire this round's "some candidate fails"
+        if r != "sat":
+            return False
+        st = self._state(s.model(), enc, 0)
+        s.add(z3.Not(probe))
+        self.sample.add(st)
+        self.alive -= {j for j in order if self.sample_holds(st, self.clauses[j])}
+        return True
+
+
+def _cube(enc: Encoder, c: Clause, i: int) -> z3.BoolRef:
+    """Every atom of ``c`` holds in state copy ``i``."""
+    st, idx = enc.vars_at(i), enc.model.var_index()
+    return _and(enc.ctx, [st[x] == enc.value(v, enc.model.vars[idx[x]].type) for x, v in c])
 
 
 def _and(ctx: z3.Context, terms: list[z3.BoolRef]) -> z3.BoolRef:

@@ -29,11 +29,12 @@ three; 101 s (and k=25 instead of 20) without value sets, 40 s with eager distin
 30 s without lemmas.
 
 A fourth refinement does most of the work since: the step case also assumes, at every
-position, the invariant checker.invgen mines (two-literal clauses relating a task's pc to
-everybody's flags, kept by Houdini, so inductive on their own).  It cuts the unreachable
-chains the step case otherwise walks: no_lost_signal goes from k=16-30 to k=0 on every
-shipped design × scenario (notify-signal-5.11 × oleg-lost-signal: 41 s at k=30 -> 1 s at
-k=0).  ``aux=False`` turns it off.
+position, the invariant checker.invgen builds (clauses relating a task's pc to everybody's
+flags, mined from runs and made inductive with Z3, so an invariant on their own).  It cuts
+the unreachable chains the step case otherwise walks: no_lost_signal goes from k=16-30 to
+k=0 on every shipped design × scenario (notify-signal-5.11 × oleg-lost-signal: 41 s at
+k=30 -> 1 s at k=0), and io-uring-pthread-join's no_deadlock, out of reach before, is
+proved at k=12.  ``aux=False`` turns it off.
 """
 from __future__ import annotations
 

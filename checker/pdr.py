@@ -52,10 +52,10 @@ def check(model: Model, properties: list[str] | None = None, timeout: float | No
     when Spacer gives up.  Never ``holds`` without Spacer's proof.
 
     ``aux``: first mine an invariant (checker.invgen, at most a quarter of the budget) and
-    give it to Spacer as a known fact of every pre-state of ``step``.  Spacer then only
-    has to find what the two-literal clauses cannot say; on the 3-task io_uring scenarios
-    this turns 60-second timeouts into proofs.  The certificate re-checked at the end is
-    Spacer's invariant *and* the mined one, so the proof does not rest on invgen.
+    give it to Spacer as a known fact of every pre-state of ``step`` and of the query.
+    Spacer then only has to find what the mined clauses cannot say; on the 3-task
+    io_uring scenarios this turns timeouts into proofs.  The certificate re-checked at the
+    end is Spacer's invariant *and* the mined one, so the proof does not rest on invgen.
     """
     names = [p.name for p in model.properties] if properties is None else list(properties)
     props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
@@ -107,7 +107,7 @@ class Certificate:
         note = (f"{self.type_ranges} of them type ranges, " if self.type_ranges else "") + (
             "re-checked" if self.rechecked else "not re-checked: timeout")
         text = self.text if len(self.text) <= MAX_TEXT else self.text[:MAX_TEXT] + " ..."
-        mined = (f"; together with {self.mined} mined two-literal clauses (checker.invgen)"
+        mined = (f"; together with {self.mined} mined clauses (checker.invgen)"
                  if self.mined else "")
         return (f"PDR; invariant ({self.lemmas} lemmas, {self.nodes} nodes, {note}): "
                 f"{text}{mined}")
@@ -159,7 +159,8 @@ class _Query:
         fp.rule(self.inv(*self.x1), [self.inv(*self.x0), self.known, enc.trans(0)],
                 name="step")
         try:
-            r = fp.query(z3.And(self.inv(*self.x0), enc.prop_violation(self.prop, 0)))
+            r = fp.query(z3.And(self.inv(*self.x0), self.known,
+                                enc.prop_violation(self.prop, 0)))
         except z3.Z3Exception as e:  # Spacer reports its timeout as an exception
             msg = str(e)
             ms = self.left_ms()
