@@ -31,7 +31,7 @@ def test_the_benchmark_prints_a_table_and_writes_json(tmp_path: Path,
     text = capsys.readouterr().out
     header = next(ln for ln in text.splitlines() if ln.startswith("design "))
     assert header.split() == ["design", "scenario", "property", "engine", "verdict", "depth",
-                              "states", "seconds"]
+                              "states", "seconds", "certificate"]
     assert "total:" in text
     doc = json.loads(out_json.read_text())
     rows = doc["rows"]
@@ -65,3 +65,13 @@ def test_a_bad_design_is_reported_and_the_others_still_run(
     assert code == 2
     assert "tasks have no field 'TIF_TASKWROK'" in err and "Traceback" not in err
     assert "coupled-5.9" in out and "not measured:" in out
+
+
+def test_certificates_are_read_out_of_proof_reasons() -> None:
+    cert = _bench().certificate
+    assert cert("k-induction, k=12; step case strengthened by 656 invariant clauses "
+                "(checker.invgen)") == "k=12, 656 mined"
+    assert cert("PDR; invariant (56 lemmas, 197 nodes, re-checked): x; together with 656 "
+                "mined clauses (checker.invgen)") == "56 lemmas/197 nodes, 656 mined"
+    assert cert("k-induction, k=3") == "k=3"
+    assert cert("") == ""
