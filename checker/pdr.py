@@ -40,6 +40,8 @@ MAX_TEXT = 2000
 #: a sub-formula over one int/enum variable with at most this many values is rendered
 #: by its meaning ("pc in {a, b}") instead of its syntax (Spacer's bounds and bit tests)
 _MAX_ENUMERATE = 64
+#: seconds Spacer gets on its own before it is given checker.invgen's invariant
+ALONE_SECONDS = 10.0
 
 
 def check(model: Model, properties: list[str] | None = None, timeout: float | None = None,
@@ -51,18 +53,20 @@ def check(model: Model, properties: list[str] | None = None, timeout: float | No
     shortest trace; ``unknown`` on timeout (``timeout`` seconds for the whole call) or
     when Spacer gives up.  Never ``holds`` without Spacer's proof.
 
-    ``aux``: first mine an invariant (checker.invgen, at most a quarter of the budget) and
-    give it to Spacer as a known fact of every pre-state of ``step`` and of the query.
-    Spacer then only has to find what the mined clauses cannot say; on the 3-task
-    io_uring scenarios this turns timeouts into proofs.  The certificate re-checked at the
-    end is Spacer's invariant *and* the mined one, so the proof does not rest on invgen.
+    ``aux``: when Spacer alone has not answered within ``ALONE_SECONDS`` (or its share of
+    the budget), mine an invariant (checker.invgen, once per call) and ask Spacer again
+    with it as a known fact of every pre-state of ``step`` and of the query.  Spacer then
+    only has to find what the mined clauses cannot say; on the 3-task io_uring scenarios
+    this turns timeouts into proofs.  Spacer alone goes first because its invariant is
+    the readable one ("T.pending == {} || T.TIF_SIGPENDING ..."); with the mined clauses
+    it is often just "true".  The certificate re-checked at the end is Spacer's invariant
+    *and* the mined one, so the proof does not rest on invgen.
     """
     names = [p.name for p in model.properties] if properties is None else list(properties)
     props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
     t0 = time.monotonic()
     deadline = None if timeout is None else t0 + timeout
-    lemmas = (invgen.mine(model, timeout=None if timeout is None else timeout / 4, seed=seed)
-              if aux else None)
+    mined: list[invgen.Lemmas | None] = []          # filled on first need
     out: dict[str, Outcome] = {}
     todo = list(dict.fromkeys(p.name for p in props))
     for n, name in enumerate(todo):
@@ -70,8 +74,19 @@ def check(model: Model, properties: list[str] | None = None, timeout: float | No
         # io_uring no_deadlock) cannot starve the rest; time it does not use rolls on
         share = None if deadline is None else (
             time.monotonic() + (deadline - time.monotonic()) / (len(todo) - n))
-        out[name] = _Query(model, model.property(name), t0, share, timeout, seed,
-                           lemmas).run()
+        prop = model.property(name)
+        first = share
+        if aux:
+            alone = time.monotonic() + ALONE_SECONDS
+            first = alone if share is None else min(alone, share)
+        o = _Query(model, prop, t0, first, timeout, seed, None).run()
+        if aux and o.status == "unknown" and (share is None or time.monotonic() < share):
+            if not mined:
+                left = None if share is None else share - time.monotonic()
+                mined.append(invgen.mine(model, timeout=left, seed=seed))
+            # without an invariant (mining ran out of time) Spacer alone gets the rest
+            o = _Query(model, prop, t0, share, timeout, seed, mined[0]).run()
+        out[name] = o
     return {n: out[n] for n in names}
 
 

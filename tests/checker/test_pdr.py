@@ -69,13 +69,20 @@ def test_sizes_are_reported() -> None:
     assert o.reason == "PDR; invariant (2 lemmas, 5 nodes, re-checked): !fa && !fb"
 
 
-def test_mined_clauses_are_part_of_the_rechecked_certificate() -> None:
-    """With checker.invgen's clauses given to Spacer, Spacer's own invariant is only
-    inductive relative to them; the reason says so and the re-check covers both."""
+def test_mined_clauses_are_part_of_the_rechecked_certificate(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When Spacer alone runs out of its time (here: none at all), it is asked again with
+    checker.invgen's clauses; its own invariant is then only inductive relative to them,
+    and the reason says so and the re-check covers both."""
+    monkeypatch.setattr(pdr, "ALONE_SECONDS", 0.0)
     o = pdr.check(M.mutual_wait(), ["flags_off"])["flags_off"]
     assert o.status == "holds" and o.exhaustive
     assert o.reason.startswith("PDR; invariant (") and "re-checked)" in o.reason
     assert o.reason.endswith("mined clauses (checker.invgen)"), o.reason
+    # Spacer alone, when it has the time, gives the readable invariant without them
+    monkeypatch.setattr(pdr, "ALONE_SECONDS", 10.0)
+    o = pdr.check(M.mutual_wait(), ["flags_off"])["flags_off"]
+    assert o.reason == "PDR; invariant (2 lemmas, 5 nodes, re-checked): !fa && !fb"
 
 
 def test_violation_trace_comes_from_bmc() -> None:
