@@ -20,7 +20,8 @@ How:
    falsifies are false, so they are dropped and s' joins the sample (Houdini's step).
    Otherwise s is a state C admits that no run reached: it is blocked by a new clause,
    the smallest sub-cube of s's atoms that matches no sampled state (greedy; IC3's
-   "block the predecessor", with the sample in the role of IC3's frames);
+   "block the predecessor", with the sample in the role of IC3's frames); if this has
+   not converged within ``BLOCK_SECONDS``, Houdini alone (drop, never block) starts over;
 4. at UNSAT, and once Z3 finds no initial state outside C, C holds initially and is
    closed under ``trans``: it holds in every reachable state.
 Soundness rests on Z3's last two answers only; the sample only decides which clauses are
@@ -51,6 +52,8 @@ MAX_VALUES = 32
 SAMPLE_STATES, SAMPLE_WALKS, SAMPLE_WALK_LENGTH = 20_000, 200, 400
 #: Z3 answers before giving up (each either drops clauses or blocks a state)
 MAX_ROUNDS = 5_000
+#: seconds of blocking before the loop only drops clauses (see ``mine``)
+BLOCK_SECONDS = 30.0
 
 Atom = tuple[str, Value]            # x == v
 Clause = tuple[Atom, ...]           # !(a1 && a2 && ...): the atoms are never all true
@@ -72,18 +75,29 @@ class Lemmas:
 
 
 def mine(model: Model, timeout: float | None = None, seed: int = 0,
-         block: bool = True) -> Lemmas | None:
+         block_seconds: float = BLOCK_SECONDS) -> Lemmas | None:
     """An inductive invariant built as the module docstring says, or None when ``timeout``
-    seconds ran out first (nothing partial is ever returned).  ``block=False``: Houdini
-    only (no blocking clauses), the weaker and faster variant."""
+    seconds ran out first (nothing partial is ever returned).
+
+    Blocking is what makes the invariant strong, and what costs: each blocked state is a
+    Z3 answer, and the 3-task io_uring scenarios need hundreds.  If it has not converged
+    after ``block_seconds``, it starts over with Houdini alone (drop, never block) on the
+    mined candidates, which ends within a few dozen answers in a weaker invariant.
+    0: Houdini only."""
     t0 = time.monotonic()
     atoms = [(v.name, a) for v in model.vars
              if len(domain(v.type)) <= MAX_VALUES or v.internal for a in domain(v.type)]
     sample = _Sample(model, atoms, seed)
     cands = sample.candidates()
     left = None if timeout is None else timeout - (time.monotonic() - t0)
-    fix = _Fixpoint(model, sample, cands, left, seed, block)
-    if not fix.run():
+    fix = _Fixpoint(model, sample, cands, left, seed, block_seconds > 0,
+                    time.monotonic() + block_seconds)
+    done = fix.run()
+    if done is None:                        # blocking took too long: Houdini alone
+        left = None if timeout is None else timeout - (time.monotonic() - t0)
+        fix = _Fixpoint(model, sample, cands, left, seed, False, 0.0)
+        done = fix.run()
+    if not done:
         return None
     return Lemmas(tuple(fix.clauses[j] for j in sorted(fix.alive)), len(cands),
                   len(fix.clauses) - len(cands), fix.rounds, time.monotonic() - t0)
@@ -188,8 +202,9 @@ class _Fixpoint:
     assumption literal per clause ("clause j holds in state 0")."""
 
     def __init__(self, model: Model, sample: _Sample, cands: list[Clause],
-                 timeout: float | None, seed: int, block: bool) -> None:
-        self.model, self.sample, self.block = model, sample, block
+                 timeout: float | None, seed: int, block: bool, block_until: float) -> None:
+        self.model, self.sample = model, sample
+        self.block, self.block_until = block, block_until
         self.solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
         self.enc = Encoder(model, self.solver.ctx)
         self.solver.add(self.enc.domain(0), self.enc.trans(0))
@@ -217,9 +232,12 @@ class _Fixpoint:
         self.fails1.append(_cube(self.enc, c, 1))
         self.alive.add(j)
 
-    def run(self) -> bool:
-        """True when the live clauses are an inductive invariant; False on a limit."""
+    def run(self) -> bool | None:
+        """True when the live clauses are an inductive invariant; False on a limit; None
+        when blocking ran past its time."""
         while self.rounds < MAX_ROUNDS:
+            if self.block and time.monotonic() > self.block_until:
+                return None
             self.rounds += 1
             order = sorted(self.alive)
             probe = z3.Bool(f"probe_{self.rounds}", self.solver.ctx)
