@@ -85,7 +85,9 @@ def _status(design_name: str, engine: str, bound: str, total: int,
               help="Check only this property (repeatable).")
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
               help="auto: race the engines in parallel, first definitive answer wins; "
-                   "bmc: Z3 bounded model checking; explicit: exhaustive state search.")
+                   "bmc: Z3 bounded model checking; explicit: exhaustive state search; "
+                   "kind: k-induction (proofs at every depth, up to k = --depth); "
+                   "pdr: Z3 Spacer (proofs with the inductive invariant printed).")
 @click.option("--depth", type=click.IntRange(0, 10_000), default=None,
               help="BMC bound in steps (default: the design's 'bound:', else 40).")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None,

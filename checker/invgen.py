@@ -53,7 +53,7 @@ SAMPLE_STATES, SAMPLE_WALKS, SAMPLE_WALK_LENGTH = 20_000, 200, 400
 #: Z3 answers before giving up (each either drops clauses or blocks a state)
 MAX_ROUNDS = 5_000
 #: seconds of blocking before the loop only drops clauses (see ``mine``)
-BLOCK_SECONDS = 30.0
+BLOCK_SECONDS = 60.0
 
 Atom = tuple[str, Value]            # x == v
 Clause = tuple[Atom, ...]           # !(a1 && a2 && ...): the atoms are never all true
@@ -90,6 +90,8 @@ def mine(model: Model, timeout: float | None = None, seed: int = 0,
     sample = _Sample(model, atoms, seed)
     cands = sample.candidates()
     left = None if timeout is None else timeout - (time.monotonic() - t0)
+    if left is not None:          # leave the Houdini fallback at least a third of the time
+        block_seconds = min(block_seconds, 2 * left / 3)
     fix = _Fixpoint(model, sample, cands, left, seed, block_seconds > 0,
                     time.monotonic() + block_seconds)
     done = fix.run()
