@@ -66,28 +66,36 @@ def check(model: Model, properties: list[str] | None = None, timeout: float | No
     props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
     t0 = time.monotonic()
     deadline = None if timeout is None else t0 + timeout
-    mined: list[invgen.Lemmas | None] = []          # filled on first need
-    out: dict[str, Outcome] = {}
     todo = list(dict.fromkeys(p.name for p in props))
+    out: dict[str, Outcome] = {}
+    # pass 1: Spacer alone, ALONE_SECONDS each (or an equal share of the budget without
+    # aux); pass 2: what is still open, with the mined invariant, sharing what is left
+    # equally -- so the easy properties finish first and the hard one (the io_uring
+    # no_deadlock) gets the rest of the time instead of a fixed slice
     for n, name in enumerate(todo):
-        # each property gets an equal share of what is left, so one hard property (the
-        # io_uring no_deadlock) cannot starve the rest; time it does not use rolls on
-        share = None if deadline is None else (
-            time.monotonic() + (deadline - time.monotonic()) / (len(todo) - n))
-        prop = model.property(name)
+        share = _share(deadline, len(todo) - n)
         first = share
         if aux:
             alone = time.monotonic() + ALONE_SECONDS
             first = alone if share is None else min(alone, share)
-        o = _Query(model, prop, t0, first, timeout, seed, None).run()
-        if aux and o.status == "unknown" and (share is None or time.monotonic() < share):
-            if not mined:
-                left = None if share is None else share - time.monotonic()
-                mined.append(invgen.mine(model, timeout=left, seed=seed))
+        out[name] = _Query(model, model.property(name), t0, first, timeout, seed, None).run()
+    hard = [n for n in todo if out[n].status == "unknown"] if aux else []
+    if hard and (deadline is None or time.monotonic() < deadline):
+        left = None if deadline is None else deadline - time.monotonic()
+        lemmas = invgen.mine(model, timeout=None if left is None else left / 2, seed=seed)
+        for n, name in enumerate(hard):
             # without an invariant (mining ran out of time) Spacer alone gets the rest
-            o = _Query(model, prop, t0, share, timeout, seed, mined[0]).run()
-        out[name] = o
+            out[name] = _Query(model, model.property(name), t0,
+                               _share(deadline, len(hard) - n), timeout, seed, lemmas).run()
     return {n: out[n] for n in names}
+
+
+def _share(deadline: float | None, parts: int) -> float | None:
+    """The deadline of the next of ``parts`` equal shares of the time left."""
+    if deadline is None:
+        return None
+    now = time.monotonic()
+    return now + (deadline - now) / parts
 
 
 class _IntEncoder(Encoder):
