@@ -207,10 +207,13 @@ class _Fixpoint:
                  timeout: float | None, seed: int, block: bool, block_until: float) -> None:
         self.model, self.sample = model, sample
         self.block, self.block_until = block, block_until
-        self.solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
+        # Z3's general SMT core, not the QF_BV SAT back end the BMC engines use: with
+        # hundreds of assumption literals per query it is 5-15x faster here (measured on
+        # coupled-5.9 × io-uring-pthread-join: 10 s against 137 s for the same fixpoint)
+        self.solver = SolverContext(seed=seed, timeout=timeout)
         self.enc = Encoder(model, self.solver.ctx)
         self.solver.add(self.enc.domain(0), self.enc.trans(0))
-        self.init_solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
+        self.init_solver = SolverContext(seed=seed, timeout=timeout)
         self.init_enc = Encoder(model, self.init_solver.ctx)
         self.init_solver.add(self.init_enc.init(0))
         self.clauses: list[Clause] = []
