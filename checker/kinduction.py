@@ -34,7 +34,9 @@ flags, mined from runs and made inductive with Z3, so an invariant on their own)
 the unreachable chains the step case otherwise walks: no_lost_signal goes from k=16-30 to
 k=0 on every shipped design × scenario (notify-signal-5.11 × oleg-lost-signal: 41 s at
 k=30 -> 1 s at k=0), and io-uring-pthread-join's no_deadlock, out of reach before, is
-proved at k=12.  ``aux=False`` turns it off.
+proved at k=6-15.  Over specs/ (5 designs × 7 scenarios): 82 of 82 true properties proved
+(78 at k=0), 8 of 8 violations found at their shortest depth, 145 s in all.
+``aux=False`` turns it off.
 """
 from __future__ import annotations
 
