@@ -77,7 +77,7 @@ def check(model: Model, properties: list[str] | None = None, max_k: int = 40,
 
 def _aux_budget(timeout: float | None) -> float | None:
     """The share of the budget the auxiliary invariant may take: half.  It is what makes
-    the step case close (77 of the 81 proofs on specs/ are at k=0 with it), while the
+    the step case close (78 of the 82 proofs on specs/ are at k=0 with it), while the
     base case, for counterexamples, is plain BMC and needs less."""
     return None if timeout is None else timeout / 2
 
