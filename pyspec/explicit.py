@@ -13,6 +13,7 @@ all initial states).
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -25,6 +26,28 @@ from tlamodel.ir import DeadlockFree, Invariant, Liveness, Model
 ENGINE = "explicit"
 #: how many expanded states between two looks at the clock
 _CLOCK_EVERY = 512
+
+
+def _address_space_limit() -> int | None:
+    """The soft RLIMIT_AS in bytes (``verify --max-memory``), None when unlimited."""
+    try:
+        import resource
+    except ImportError:           # not on this platform
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def _address_space_used() -> int:
+    """This process's virtual size in bytes (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * _PAGE
+    except OSError:
+        return 0
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 Parents = dict[State, "tuple[State, int] | None"]
 
@@ -135,6 +158,12 @@ class _Search:
     def _clock_hit(self) -> bool:
         if self.timeout is not None and time.monotonic() - self.start > self.timeout:
             self.stopped = f"timeout {float(self.timeout)}s"
+            return True
+        limit = _address_space_limit()
+        if limit is not None and _address_space_used() > 0.9 * limit:
+            # stop before the limit itself: a MemoryError raised deep in the search can
+            # hit CPython while it builds the traceback, and that is a fatal crash
+            self.stopped = f"memory limit {limit >> 20} MB reached"
             return True
         return False
 
