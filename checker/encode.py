@@ -165,8 +165,7 @@ class Encoder:
     def read_run(self, m: z3.ModelRef, k: int, engine: str) -> tuple[tuple, tuple[int, ...]]:
         """States 0..k and the action fired at each step 0..k-1, read out of a Z3 model
         (shared by BMC, k-induction and the lasso search)."""
-        states = tuple(tuple(self.decode(n, m.eval(x, model_completion=True))
-                             for n, x in self.vars_at(i).items()) for i in range(k + 1))
+        states = tuple(self.read_state(m, i) for i in range(k + 1))
         actions = []
         for i in range(k):
             fired = [j for j, lit in enumerate(self.action_literals(i))
@@ -174,6 +173,11 @@ class Encoder:
             assert len(fired) == 1, f"{engine}: {len(fired)} actions fire at step {i}"
             actions.append(self.model.actions[fired[0]].index)
         return states, tuple(actions)
+
+    def read_state(self, m: z3.ModelRef, i: int) -> tuple[bool | int, ...]:
+        """State ``i`` of a Z3 model, in ``Model.vars`` order (pyspec's State layout)."""
+        return tuple(self.decode(n, m.eval(x, model_completion=True))
+                     for n, x in self.vars_at(i).items())
 
     def decode(self, name: str, v: z3.ExprRef) -> bool | int:
         """A value of variable ``name`` from a Z3 model, as the IR's Python value."""

@@ -32,7 +32,6 @@ returns nothing: a half-finished C is not an invariant and is never used.
 """
 from __future__ import annotations
 
-import itertools
 import random
 import time
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ import z3
 
 from checker.encode import Encoder
 from checker.solver import SolverContext
-from pyspec import successors
+from pyspec import explicit, successors
 from pyspec.trace import State
 from tlamodel.ir import Model, Value, domain
 
@@ -153,21 +152,10 @@ class _Sample:
         return tuple(cube)
 
     def _explore(self, seed: int) -> list[State]:
-        """A bounded BFS from the initial states, then seeded random walks (deep states)."""
+        """The explicit engine's BFS, cut at SAMPLE_STATES, then seeded random walks from
+        the first initial state (deep states the bounded BFS does not reach)."""
         cm = self.cm
-        seen: dict[State, None] = {}
-        frontier = list(itertools.islice(successors.initial_states(self.model), SAMPLE_STATES))
-        seen.update(dict.fromkeys(frontier))
-        while frontier and len(seen) < SAMPLE_STATES:
-            nxt = []
-            for st in frontier:
-                for a in cm.candidates(st):
-                    if a.guard(st):
-                        t = a.fire(st)
-                        if t not in seen:
-                            seen[t] = None
-                            nxt.append(t)
-            frontier = nxt
+        seen = dict.fromkeys(explicit.reachable_states(self.model, SAMPLE_STATES))
         rng = random.Random(seed)
         start = next(iter(seen), None)
         for _ in range(SAMPLE_WALKS if start is not None else 0):
@@ -263,12 +251,8 @@ class _Fixpoint:
                 return False
         return False
 
-    def _state(self, m: z3.ModelRef, enc: Encoder, i: int) -> State:
-        return tuple(enc.decode(n, m.eval(x, model_completion=True))
-                     for n, x in enc.vars_at(i).items())
-
     def _step(self, m: z3.ModelRef, order: list[int]) -> None:
-        pre, post = self._state(m, self.enc, 0), self._state(m, self.enc, 1)
+        pre, post = self.enc.read_state(m, 0), self.enc.read_state(m, 1)
         cube = None
         if self.block and pre not in self.sample.states:
             cube = self.sample.generalize(pre)
@@ -276,13 +260,14 @@ class _Fixpoint:
             self._add(cube)                     # block a state no run reached
             return
         # pre is reachable (sampled), so post is: its false clauses go, it joins the sample
-        self.sample.add(post)
-        self.alive -= {j for j in order if self.sample_holds(post, self.clauses[j])}
+        self._reached(post, order)
 
-    def sample_holds(self, st: State, c: Clause) -> bool:
-        """Every atom of ``c`` is true in ``st`` (``c`` is falsified there)."""
+    def _reached(self, st: State, order: list[int]) -> None:
+        """``st`` is reachable: drop the clauses it falsifies and add it to the sample."""
         idx = self.sample.cm.index
-        return all(st[idx[x]] == v for x, v in c)
+        self.sample.add(st)
+        self.alive -= {j for j in order
+                       if all(st[idx[x]] == v for x, v in self.clauses[j])}
 
     def _initiation(self, order: list[int]) -> bool | None:
         """None: no initial state falsifies a live clause.  True: one did and its clauses
@@ -295,10 +280,9 @@ class _Fixpoint:
             return None
         if r != "sat":
             return False
-        st = self._state(s.model(), enc, 0)
+        st = enc.read_state(s.model(), 0)
         s.add(z3.Not(probe))
-        self.sample.add(st)
-        self.alive -= {j for j in order if self.sample_holds(st, self.clauses[j])}
+        self._reached(st, order)
         return True
 
 

@@ -96,6 +96,14 @@ def reachable_count(model: Model, max_states: int | None = None,
     return len(search.parents)
 
 
+def reachable_states(model: Model, max_states: int) -> list[State]:
+    """The first ``max_states`` states of the breadth-first search (all of them if there
+    are fewer), shallowest first -- for checker.invgen's sample."""
+    search = _Search(model, {}, max_states, None)
+    search.run()
+    return list(search.parents)
+
+
 def trace_to(parents: Parents, state: State) -> Trace:
     """Follow parent pointers back to an initial state."""
     states = [state]
