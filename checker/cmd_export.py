@@ -1,4 +1,4 @@
-"""``flagcheck export``: write a design × scenario model as Promela (SPIN) or TLA+ (issue 7).
+"""``flagcheck export``: write a design × scenario model as Promela (SPIN) or TLA+.
 
 The exported model is the one the engines check: the design's model of the scenario,
 reduced by tlamodel.reduce unless --no-reduce is given.  See tlamodel/emit_promela.py and

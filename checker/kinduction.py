@@ -4,7 +4,7 @@ Why k-induction next to BMC: BMC only proves a property when *every* run ends wi
 bound.  Designs whose tasks can spin (retry loops, signal re-delivery) have unbounded runs,
 so BMC can only say "no violation within k steps".  k-induction turns the same unrolling
 into a proof once the property is k-inductive relative to simple paths, which on a finite
-system always happens eventually (LESSONS.md item 11, after pysmt's model_checking.py).
+system always happens eventually (after pysmt's model_checking.py).
 
 Every property is a state predicate ``P``: an invariant's expression, or for
 ``DeadlockFree`` the predicate "some action is enabled or the state is terminal", whose

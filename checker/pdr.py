@@ -6,7 +6,7 @@ PDR instead *learns* the strengthening -- an inductive invariant -- which is als
 explanation of *why* a design is safe, so it is rendered in the design's own names.
 Spacer is poor at counterexamples (no push/pop, z3#7624; sat answers are hard to read,
 z3#4547), so on "unsafe" only its depth is used and checker.bmc, re-run to that depth,
-supplies the shortest concrete trace (SeaHorn's approach; LESSONS.md item 12).
+supplies the shortest concrete trace (SeaHorn's approach).
 
 The constrained Horn clauses, one system per property P (state x, successor x'):
     Init(x) => Inv(x);   Inv(x) & Trans(x, x') => Inv(x');   Inv(x) & !P(x) => false

@@ -1,6 +1,6 @@
 """Verdicts: one engine outcome judged for one design × scenario × property.
 
-The words are the product's contract (ARCHITECTURE.md "Sound verdict words"): only a
+The words are the product's contract (docs/properties.md#verdict-words): only a
 replayed counterexample is ``violated``; only an exhausted state space is ``proved``; a
 bounded search says how far it looked; a limit says ``unknown`` and why.
 """

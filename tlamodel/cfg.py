@@ -1,6 +1,6 @@
 """Statements: compile one task's code into guarded actions over its program counter.
 
-Granularity is the model (ARCHITECTURE.md): every statement outside ``atomic { }`` is one
+Granularity is the model (docs/language.md, section 3): every statement outside ``atomic { }`` is one
 step, and an ``if``/``while`` test is a step of its own (it reads shared state).  An
 ``atomic`` block is *one* action: it is executed symbolically here, path by path, so that
 each feasible path through it becomes a guarded simultaneous assignment, and an ``await``

@@ -1,4 +1,4 @@
-"""Export an IR model as a readable Promela model for SPIN (issue 7).
+"""Export an IR model as a readable Promela model for SPIN.
 
 The Promela model is a faithful rendering of ``tlamodel.ir``'s semantics, so that SPIN
 reaches the same states and gives the same verdicts as flagcheck's own engines:
@@ -344,7 +344,7 @@ class PromelaWriter:
 
     def _header(self, invs: list[Invariant], dls: list[DeadlockFree], watch: bool) -> list[str]:
         m = self.m
-        out = ["/*", f" * {comment(m.name)}: Promela model exported by flagcheck (issue 7)."]
+        out = ["/*", f" * {comment(m.name)}: Promela model exported by flagcheck."]
         if self.title:
             out.append(f" * {comment(self.title)}")
         for k in ("design_file", "scenario_file"):

@@ -1,4 +1,4 @@
-"""Export an IR model as a TLA+ module (issue 7).
+"""Export an IR model as a TLA+ module.
 
 The module is a direct rendering of ``tlamodel.ir``'s transition system:
 
@@ -297,7 +297,7 @@ class TlaWriter:
 
     def _header(self, invs: list[Invariant], dls: list[DeadlockFree]) -> list[str]:
         m = self.m
-        out = [f"\\* {ascii_text(m.name)}: exported by flagcheck (issue 7)"]
+        out = [f"\\* {ascii_text(m.name)}: exported by flagcheck"]
         if self.title:
             out.append(f"\\* {ascii_text(self.title)}")
         for k in ("design_file", "scenario_file"):

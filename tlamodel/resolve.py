@@ -1,6 +1,6 @@
 """``extends`` / ``includes`` / scenario files: find them, detect cycles, merge by name.
 
-Search path (LANGUAGE.md): the folder of the file that names the path, then the packaged
+Search path (docs/language.md, section 8): the folder of the file that names the path, then the packaged
 ``specs/``.  Paths are data from a design file, so they may not be absolute or climb out
 of those folders with ``..`` unless the user passes ``--allow-path``.
 """

@@ -1,7 +1,7 @@
 """Differential test: the Z3 BMC engine against the explicit engine on random models.
 
-ARCHITECTURE.md: "The Z3 encoding and the explicit interpreter both read the same IR. They
-must agree on every model."  Hypothesis builds small multi-task IR models using every
+The Z3 encoding and the explicit interpreter both read the same IR, so they must agree on
+every model.  Hypothesis builds small multi-task IR models using every
 operator (ints, enums, sets, ite, program counters); for each, BMC is run to one step
 beyond the explicit engine's BFS diameter, so it sees every reachable state, and the two
 must agree on every property's verdict and on the length of the shortest counterexample.

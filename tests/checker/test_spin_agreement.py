@@ -1,4 +1,4 @@
-"""SPIN agrees with flagcheck on every exported Promela model (issue 7).
+"""SPIN agrees with flagcheck on every exported Promela model.
 
 For every design × scenario in specs/ (the reduced model, as the engines check it) and for
 50 random IR models from test_differential's strategy, the model is exported with

@@ -1,7 +1,7 @@
 """Proofs at every depth on the case the project exists for: Oleg's scenario under every
 design, by k-induction and by PDR, through ``verify`` and its verdict words.
 
-Why here and not in tests/checker: the done-when of issue 4 is about the shipped designs
+Why here and not in tests/checker: the claim is about the shipped designs
 -- notify-signal-5.11 (the merged fix), coupled-5.9 (what it replaced) and RFC v3 are
 *proved* safe on oleg-lost-signal by both proof engines, and RFC v2 keeps its 18-step
 counterexample from both (replayed by ``verify``, as every counterexample is).  Each run
