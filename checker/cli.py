@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 
 from checker import coverage
-from checker.formats import FORMATS, render, report_of
+from checker.formats import FORMATS, render, render_many, report_of
 from checker.report import LiveStatus, print_coverage, print_findings, print_report
 from checker.run import ENGINES, Options, select_scenarios, verify
 from checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, EXIT_VIOLATED, exit_code
@@ -78,7 +78,8 @@ def _status(design_name: str, engine: str, bound: str, total: int,
 
 
 @main.command("verify")
-@click.argument("design", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("designs", nargs=-1, required=True, metavar="DESIGN...",
+                type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--scenario", "-s", "scenarios", multiple=True, metavar="FILE_OR_NAME",
               help="Check only this scenario (repeatable). Default: all the design lists.")
 @click.option("--property", "-p", "props", multiple=True, metavar="NAME",
@@ -109,19 +110,20 @@ def _status(design_name: str, engine: str, bound: str, total: int,
                    "invariant whose variables never change.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the verdict table (and warnings).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
-def verify_cmd(design: Path, scenarios: tuple[str, ...], props: tuple[str, ...], engine: str,
+def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tuple[str, ...], engine: str,
                depth: int | None, timeout: float | None, max_memory: int | None,
                max_states: int | None, seed: int,
                allow: tuple[Path, ...], fmt: str, output: Path | None, strict: bool,
                quiet: bool, debug: bool) -> None:
-    """Check DESIGN against its scenarios and print verdicts and counterexamples.
+    """Check each DESIGN against its scenarios and print verdicts and counterexamples.
 
     Exit codes: 0 nothing violated and nothing unknown, 1 a property violated (or, with
-    --strict, a vacuity warning), 2 bad input or usage, 3 unknown and nothing violated.
+    --strict, a vacuity warning), 2 bad input or usage, 3 unknown and nothing violated;
+    with several designs, the worst over all of them (1 before 3 before 0).  This ignores
+    the designs' expect: blocks: `flagcheck test` is the gate that honours them.
     """
 
-    def run() -> int:
-        d = load_design(design, allow_paths=allow)
+    def one(design: Path, d: Any) -> tuple[Any, list[Any], list[Any], int]:
         opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states, seed=seed,
                        max_memory=max_memory)
         bound = {"bmc": f"depth {depth if depth is not None else d.bound}",
@@ -136,19 +138,32 @@ def verify_cmd(design: Path, scenarios: tuple[str, ...], props: tuple[str, ...],
         if strict and coverage.findings(cov):
             code = EXIT_VIOLATED
         header = f"flagcheck verify {design}: design {d.name} ({engine}, {bound})"
-        report = report_of(d, verdicts, header, cov, code)
+        return report_of(d, verdicts, header, cov, code), verdicts, cov, code
+
+    def run() -> int:
+        if fmt == "html" and len(designs) > 1:
+            raise DesignError("--format html renders one design; run verify once per design")
+        # every file is read before any search, so a typo in the last one fails at once
+        loaded = [(p, load_design(p, allow_paths=allow)) for p in designs]
+        runs = [one(p, d) for p, d in loaded]
+        codes = [c for *_, c in runs]
+        code = EXIT_VIOLATED if EXIT_VIOLATED in codes else \
+            EXIT_UNKNOWN if EXIT_UNKNOWN in codes else EXIT_OK
         if fmt != "text" or output is not None:
-            _write(render(fmt, report), output)
+            _write(render_many(fmt, [r for r, *_ in runs], code), output)
             if output is None:
                 return code
         console = _terminal()
-        if quiet:
-            from checker.report import verdict_table
-            console.print(verdict_table(verdicts))
-            print_findings(console, cov, strict)
-        else:
-            print_report(console, verdicts, header)
-            print_coverage(console, cov, strict)
+        for report, verdicts, cov, _ in runs:
+            if quiet:
+                from checker.report import verdict_table
+                if len(runs) > 1:
+                    console.print(f"design {report.design} ({report.design_file})", style="bold")
+                console.print(verdict_table(verdicts))
+                print_findings(console, cov, strict)
+            else:
+                print_report(console, verdicts, report.header)
+                print_coverage(console, cov, strict)
         if output is not None:
             console.print(f"wrote {output} ({fmt})")
         return code
@@ -168,46 +183,6 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
     ]):
         f = opt(f)
     return f
-
-
-@main.command("test")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@_engine_options
-def test_cmd(paths: tuple[Path, ...], engine: str, depth: int | None, timeout: float | None,
-             max_states: int | None, debug: bool) -> None:
-    """Check every design under PATHS against its expect: verdicts (default: specs/).
-
-    Exits 0 only when every verdict equals its expectation, so known-bad designs can be
-    kept and still gate CI; 1 on a mismatch or a missing expectation; 3 when a search was
-    cut short.
-    """
-    from rich.table import Table
-    from rich.text import Text
-
-    from checker.regress import expected_word, run_tests, tests_exit_code
-
-    def run() -> int:
-        opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states)
-        checks = run_tests(paths or (Path("specs"),), opts)
-        t = Table(box=None, header_style="bold")
-        for col in ("design", "scenario", "property", "expected", "got", "result"):
-            t.add_column(col)
-        style = {"ok": "green", "MISMATCH": "bold red", "NO EXPECTATION": "bold red",
-                 "UNKNOWN": "bold yellow", "skipped": "dim"}
-        for c in checks:
-            v = c.verdict
-            got = v.word() if v.outcome else "not checked"
-            t.add_row(v.design, v.scenario, v.property, expected_word(v), got,
-                      Text(c.result, style=style[c.result]))
-        console = Console(width=max(Console().width, 140))
-        console.print(t)
-        bad = sum(c.failed for c in checks)
-        ok = sum(c.result == "ok" for c in checks)
-        console.print(f"{ok} verdicts as expected, {bad} not, "
-                      f"{sum(c.result == 'UNKNOWN' for c in checks)} unknown")
-        return tests_exit_code(checks)
-
-    _guarded(run, debug)
 
 
 @main.command("compare")
@@ -389,8 +364,10 @@ def gate_cmd(base: Path, proposals: tuple[Path, ...], fmt: str, output: Path | N
 
 
 from checker.cmd_export import export_cmd  # noqa: E402 - registered after the group exists
+from checker.cmd_test import test_cmd  # noqa: E402
 
 main.add_command(export_cmd)
+main.add_command(test_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from checker.run import Options, verify
 from checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict
@@ -61,12 +62,37 @@ def judge(v: Verdict) -> Check:
     return Check(v, "ok" if met else "MISMATCH")
 
 
+@dataclass
+class DesignRun:
+    """One design file checked by ``flagcheck test``: the design (for its Report) and its
+    judged verdicts."""
+    path: Path
+    design: Any
+    verdicts: list[Verdict]
+
+    @property
+    def checks(self) -> list[Check]:
+        return [judge(v) for v in self.verdicts]
+
+
+def run_designs(paths: tuple[Path, ...], opts: Options, allow: tuple[Path, ...] = (),
+                on_design: Callable[[Path, int, int], None] | None = None,
+                on_model: Callable[[Any], None] | None = None) -> list[DesignRun]:
+    """Check every design under ``paths`` against all its scenarios.  Every file is loaded
+    before any search starts, so a bad file fails the run at once (exit 2) rather than
+    after minutes of checking the others."""
+    files = find_designs(paths)
+    designs = [(f, load_design(f, allow_paths=allow)) for f in files]
+    runs = []
+    for i, (f, d) in enumerate(designs):
+        if on_design is not None:
+            on_design(f, i + 1, len(designs))
+        runs.append(DesignRun(f, d, verify(d, (), (), opts, on_model=on_model)))
+    return runs
+
+
 def run_tests(paths: tuple[Path, ...], opts: Options) -> list[Check]:
-    checks: list[Check] = []
-    for f in find_designs(paths):
-        d = load_design(f)
-        checks += [judge(v) for v in verify(d, (), (), opts)]
-    return checks
+    return [c for r in run_designs(paths, opts) for c in r.checks]
 
 
 def tests_exit_code(checks: list[Check]) -> int:

@@ -49,6 +49,9 @@ class Report:
     own_definitions: dict[str, SourceLoc] = field(default_factory=dict)
     #: the run's exit code, when known (SARIF records it)
     exit_code: int | None = None
+    #: judged against the design's expect: block (``flagcheck test``): an expected
+    #: violation passes (JUnit) or is suppressed (SARIF); a mismatch fails
+    judged: bool = False
 
     @property
     def findings(self) -> list[Finding]:
@@ -75,3 +78,31 @@ def render(fmt: str, report: Report) -> str:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     module = importlib.import_module(f"checker.formats.{fmt}")
     return module.render(report)   # type: ignore[no-any-return]
+
+
+def render_many(fmt: str, reports: list[Report], exit_code: int | None = None) -> str:
+    """One document for several designs (``verify A B``, ``test specs/``).
+
+    A single report renders exactly as ``render`` does.  SARIF merges the designs into one
+    run and JUnit into one ``<testsuites>`` (code scanning and test views read one file);
+    text and Markdown are the reports one after another; JSON wraps the per-design
+    documents in ``flagcheck-reports`` version 1.  HTML pages do not concatenate, so
+    several designs there are a usage error (ValueError)."""
+    if len(reports) == 1 and fmt != "sarif":
+        return render(fmt, reports[0])
+    if fmt == "sarif":
+        from checker.formats import sarif
+        from checker.formats.json import dumps
+        return dumps(sarif.document_many(reports, exit_code))
+    if fmt == "junit":
+        from checker.formats import junit
+        return junit.render_many(reports)
+    if fmt == "json":
+        from checker.formats import json as jsonfmt
+        return jsonfmt.dumps({"format": "flagcheck-reports", "version": 1,
+                              "tool": {"name": "flagcheck", "version": tool_version()},
+                              "exit_code": exit_code,
+                              "reports": [jsonfmt.document(r) for r in reports]})
+    if fmt in ("text", "markdown"):
+        return "\n".join(render(fmt, r) for r in reports)
+    raise ValueError(f"--format {fmt} renders one design; give one design per run")

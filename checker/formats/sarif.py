@@ -10,33 +10,72 @@
   steps; ``executionOrder`` is the step number, so the interleaving can be rebuilt, and
   ``state`` holds the flags the step changed;
 * vacuity warnings (``--strict`` findings) are results of rule ``flagcheck.vacuity`` at
-  level ``warning``, located at the statement that was never reached.
+  level ``warning``, located at the statement that was never reached;
+* every ``artifactLocation`` (results, related locations, codeFlows, suppressions) is
+  relative to ``%SRCROOT%`` (the working directory, recorded in ``originalUriBaseIds``), so
+  code scanning maps it onto the checkout wherever the runner put it; only a file outside
+  that folder keeps an absolute ``file://`` URI.
+
+Judged reports (``flagcheck test``, ``Report.judged``) compare each verdict with the
+design's ``expect:`` block, so code scanning shows only regressions:
+
+* a violation the design expects carries a ``suppressions`` entry (kind ``inSource``, its
+  justification the ``expect:`` line, its location that line): viewers hide it, and a
+  workflow can drop it before uploading;
+* every other result has ``suppressions: []`` (SARIF wants all or none of a run's results
+  to say);
+* an expectation the verdict does not meet without a counterexample to show (expected
+  violated, found none; or no expectation at all) is a result of rule
+  ``flagcheck.expectation`` at the ``expect:`` line (or the design's first line).
+
+Several designs (``flagcheck test specs/``) make one run: GitHub takes one run per tool
+and category in an upload.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from checker import tracefmt
 from checker.formats import Report, tool_version
 from checker.formats.json import dumps
 from checker.verdict import Verdict
+from tlamodel.errors import _source_line
 from tlamodel.ir import SourceLoc
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VACUITY_RULE = "flagcheck.vacuity"
+EXPECTATION_RULE = "flagcheck.expectation"
+SRCROOT = "%SRCROOT%"
+
+
+def artifact(path: str) -> dict[str, Any]:
+    """An artifactLocation relative to %SRCROOT% (the working directory).
+
+    Relative design paths are relative to the working directory already; absolute ones
+    (library files found through ``extends:``) are made relative when they lie under it,
+    so one file never appears under two URIs in one log."""
+    root = Path(os.getcwd())
+    for p in (Path(os.path.abspath(path)), Path(path).resolve()):
+        try:
+            rel = p.relative_to(root)
+        except ValueError:
+            continue
+        return {"uri": quote(rel.as_posix()), "uriBaseId": SRCROOT}
+    return {"uri": Path(path).resolve().as_uri()}
 
 
 def uri(path: str) -> str:
-    p = Path(path)
-    return p.resolve().as_uri() if p.is_absolute() else p.as_posix()
+    return str(artifact(path)["uri"])
 
 
 def physical(file: str, line: int = 1, col: int | None = None) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, line)}
     if col is not None and col >= 1:
         region["startColumn"] = col
-    return {"physicalLocation": {"artifactLocation": {"uri": uri(file)}, "region": region}}
+    return {"physicalLocation": {"artifactLocation": artifact(file), "region": region}}
 
 
 def loc_of(loc: SourceLoc, message: str | None = None) -> dict[str, Any]:
@@ -95,24 +134,42 @@ def code_flow(v: Verdict) -> dict[str, Any]:
             "threadFlows": flows}
 
 
-def rules(report: Report) -> list[dict[str, Any]]:
-    out = []
-    for v in report.verdicts:
-        if v.status != "violated" or any(r["id"] == v.property for r in out):
-            continue
-        doc = ""
-        if v.model is not None:
-            try:
-                doc = v.model.property(v.property).doc
-            except KeyError:
-                pass
-        rule: dict[str, Any] = {"id": v.property, "name": v.property,
-                                "shortDescription": {"text": f"property {v.property}"},
-                                "defaultConfiguration": {"level": "error"}}
-        if doc:
-            rule["fullDescription"] = {"text": doc}
-        out.append(rule)
-    if report.findings:
+def _property_rule(v: Verdict) -> dict[str, Any]:
+    doc = ""
+    if v.model is not None:
+        try:
+            doc = v.model.property(v.property).doc
+        except KeyError:
+            pass
+    rule: dict[str, Any] = {"id": v.property, "name": v.property,
+                            "shortDescription": {"text": f"property {v.property}"},
+                            "defaultConfiguration": {"level": "error"}}
+    if doc:
+        rule["fullDescription"] = {"text": doc}
+    return rule
+
+
+def _expectation_failed(report: Report, v: Verdict) -> bool:
+    """A judged verdict that fails ``flagcheck test`` and has no counterexample to show."""
+    if not report.judged or v.status in ("violated", "skipped", "unknown"):
+        return False
+    return v.expected is None or v.expectation_met() is False
+
+
+def rules(*reports: Report) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for report in reports:
+        for v in report.verdicts:
+            if v.status == "violated" and not any(r["id"] == v.property for r in out):
+                out.append(_property_rule(v))
+    if any(_expectation_failed(r, v) for r in reports for v in r.verdicts):
+        out.append({"id": EXPECTATION_RULE, "name": "expectation",
+                    "shortDescription": {"text": "a verdict differs from the design's expect:"},
+                    "fullDescription": {"text": "The design's expect: block states the verdict "
+                                        "this scenario and property should get; the check "
+                                        "found another (or the block does not list it)."},
+                    "defaultConfiguration": {"level": "error"}})
+    if any(r.findings for r in reports):
         out.append({"id": VACUITY_RULE, "name": "vacuity",
                     "shortDescription": {"text": "a property may hold vacuously"},
                     "fullDescription": {"text": "A statement of a task's code never runs in "
@@ -122,42 +179,105 @@ def rules(report: Report) -> list[dict[str, Any]]:
     return out
 
 
-def document(report: Report) -> dict[str, Any]:
-    rule_list = rules(report)
-    index = {r["id"]: i for i, r in enumerate(rule_list)}
-    results = []
-    for v in report.verdicts:
-        if v.status != "violated" or v.model is None:
-            continue
-        primary, related = primary_location(report, v)
-        result: dict[str, Any] = {
-            "ruleId": v.property, "ruleIndex": index[v.property], "level": "error",
+def expected_word(v: Verdict) -> str:
+    e = v.expected
+    if e is None:
+        return "nothing (no expect: entry)"
+    return e.verdict + (f"@{e.depth}" if e.depth is not None else "")
+
+
+def suppression(v: Verdict) -> dict[str, Any]:
+    """The suppression of a violation the design's ``expect:`` block asks for."""
+    e = v.expected
+    assert e is not None
+    line = (_source_line(e.loc) or "").strip()
+    return {"kind": "inSource", "status": "accepted",
+            "justification": line or f"expect: {v.scenario}: {{{v.property}: {expected_word(v)}}}",
+            "location": physical(e.loc.file, e.loc.line, e.loc.col)}
+
+
+def _violation(report: Report, v: Verdict, index: dict[str, int]) -> dict[str, Any]:
+    assert v.model is not None
+    primary, related = primary_location(report, v)
+    text = tracefmt.summary(v.model, v, report.design_file)
+    result: dict[str, Any] = {
+        "ruleId": v.property, "ruleIndex": index[v.property], "level": "error",
+        "kind": "fail",
+        "message": {"text": text},
+        "locations": [primary],
+        "codeFlows": [code_flow(v)],
+        "partialFingerprints": {"flagcheck/v1": f"{v.design}/{v.scenario}/{v.property}"},
+        "properties": {"design": v.design, "scenario": v.scenario,
+                       "depth": v.outcome.depth if v.outcome else None},
+    }
+    if related:
+        result["relatedLocations"] = [dict(r, id=i) for i, r in enumerate(related)]
+    if report.judged:
+        met = v.expectation_met()
+        result["properties"]["expected"] = expected_word(v)
+        if met:
+            result["suppressions"] = [suppression(v)]
+            result["message"]["text"] = text + " Expected by the design's expect: block."
+        else:
+            result["suppressions"] = []
+            result["message"]["text"] = text + f" The design expects {expected_word(v)}."
+    return result
+
+
+def _expectation_result(report: Report, v: Verdict, index: dict[str, int]) -> dict[str, Any]:
+    e = v.expected
+    where = physical(e.loc.file, e.loc.line, e.loc.col) if e is not None else \
+        physical(report.design_file, 1)
+    return {"ruleId": EXPECTATION_RULE, "ruleIndex": index[EXPECTATION_RULE], "level": "error",
             "kind": "fail",
-            "message": {"text": tracefmt.summary(v.model, v, report.design_file)},
-            "locations": [primary],
-            "codeFlows": [code_flow(v)],
-            "partialFingerprints": {"flagcheck/v1": f"{v.design}/{v.scenario}/{v.property}"},
+            "message": {"text": f"{v.property} on {v.scenario}: expected {expected_word(v)}, "
+                                f"got {v.word()}"},
+            "locations": [where],
+            "partialFingerprints": {"flagcheck/v1": f"{v.design}/{v.scenario}/{v.property}/expect"},
             "properties": {"design": v.design, "scenario": v.scenario,
-                           "depth": v.outcome.depth if v.outcome else None},
-        }
-        if related:
-            result["relatedLocations"] = [dict(r, id=i) for i, r in enumerate(related)]
-        results.append(result)
+                           "expected": expected_word(v), "got": v.word()},
+            "suppressions": []}
+
+
+def results(report: Report, index: dict[str, int]) -> list[dict[str, Any]]:
+    out = []
+    for v in report.verdicts:
+        if v.status == "violated" and v.model is not None:
+            out.append(_violation(report, v, index))
+        elif _expectation_failed(report, v):
+            out.append(_expectation_result(report, v, index))
     for f in report.findings:
         where = loc_of(f.loc) if f.loc is not None else physical(report.design_file, 1)
-        results.append({"ruleId": VACUITY_RULE, "ruleIndex": index[VACUITY_RULE],
-                        "level": "warning", "message": {"text": f.message},
-                        "locations": [where],
-                        "properties": {"scenario": f.scenario, "kind": f.kind}})
+        res: dict[str, Any] = {"ruleId": VACUITY_RULE, "ruleIndex": index[VACUITY_RULE],
+                               "level": "warning", "message": {"text": f.message},
+                               "locations": [where],
+                               "properties": {"scenario": f.scenario, "kind": f.kind}}
+        if report.judged:
+            res["suppressions"] = []
+        out.append(res)
+    return out
+
+
+def document_many(reports: list[Report], exit_code: int | None = None) -> dict[str, Any]:
+    """One SARIF log with one run for all ``reports`` (one per design)."""
+    rule_list = rules(*reports)
+    index = {r["id"]: i for i, r in enumerate(rule_list)}
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "flagcheck", "version": tool_version(),
                             "rules": rule_list}},
-        "results": results,
+        "originalUriBaseIds": {SRCROOT: {"uri": Path(os.getcwd()).as_uri().rstrip("/") + "/"}},
+        "results": [r for rep in reports for r in results(rep, index)],
         "columnKind": "unicodeCodePoints",
     }
-    if report.exit_code is not None:
-        run["invocations"] = [{"executionSuccessful": True, "exitCode": report.exit_code}]
+    if exit_code is None and len(reports) == 1:
+        exit_code = reports[0].exit_code
+    if exit_code is not None:
+        run["invocations"] = [{"executionSuccessful": True, "exitCode": exit_code}]
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def document(report: Report) -> dict[str, Any]:
+    return document_many([report])
 
 
 def render(report: Report) -> str:

@@ -273,7 +273,8 @@ def test_sarif_falls_back_to_line_1_of_the_design(rfc_report: Report) -> None:
     rep = Report("elsewhere", "designs/elsewhere.yaml", rfc_report.verdicts)
     doc = sariffmt.document(rep)
     loc = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
-    assert loc == {"artifactLocation": {"uri": "designs/elsewhere.yaml"}, "region": {"startLine": 1}}
+    assert loc == {"artifactLocation": {"uri": "designs/elsewhere.yaml", "uriBaseId": "%SRCROOT%"},
+                   "region": {"startLine": 1}}
 
 
 def test_sarif_reports_vacuity_as_warnings(vacuous_report: Report) -> None:

@@ -1,0 +1,208 @@
+"""``flagcheck test``: the CI gate that passes exactly when every verdict equals its ``expect:``.
+
+``verify`` answers "is this design clean?" and so exits 1 on a known-bad design's expected
+violation; ``test`` answers "did anything change?", which is what a repository that keeps
+known-bad designs next to good ones must gate on.  The reports it writes are judged the
+same way (``Report.judged``): in SARIF an expected violation is a suppressed result, in
+JUnit a passing testcase with the trace in ``<system-out>``; only a mismatch fails.
+
+``--update`` writes the settled verdicts back into the ``expect:`` blocks
+(checker/expect_update.py), like the update mode of snapshot tests.
+
+Registered in checker/cli.py with ``main.add_command(test_cmd)``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from checker.formats import Report, render, render_many, report_of, tool_version
+from checker.regress import Check, DesignRun, expected_word, run_designs, tests_exit_code
+from checker.run import ENGINES, Options
+from checker.verdict import EXIT_OK, EXIT_UNKNOWN
+from tlamodel.errors import DesignError
+
+TEST_FORMATS = ("text", "json", "markdown", "sarif", "junit")
+_STYLE = {"ok": "green", "MISMATCH": "bold red", "NO EXPECTATION": "bold red",
+          "UNKNOWN": "bold yellow", "skipped": "dim"}
+
+
+def checks_table(checks: list[Check], only_failing: bool = False) -> Table:
+    """design × scenario × property: expected, got, and whether they agree."""
+    t = Table(box=None, header_style="bold")
+    for col in ("design", "scenario", "property", "expected", "got", "result"):
+        t.add_column(col)
+    for c in checks:
+        if only_failing and c.result in ("ok", "skipped"):
+            continue
+        v = c.verdict
+        got = v.word() if v.outcome else "not checked"
+        t.add_row(v.design, v.scenario, v.property, expected_word(v), got,
+                  Text(c.result, style=_STYLE[c.result]))
+    return t
+
+
+def summary_line(checks: list[Check]) -> str:
+    bad = sum(c.failed for c in checks)
+    ok = sum(c.result == "ok" for c in checks)
+    unknown = sum(c.result == "UNKNOWN" for c in checks)
+    return f"{ok} verdicts as expected, {bad} not, {unknown} unknown"
+
+
+def reports_of(runs: list[DesignRun]) -> list[Report]:
+    """A judged Report per design, as the shared renderers expect."""
+    out = []
+    for r in runs:
+        rep = report_of(r.design, r.verdicts, f"flagcheck test {r.path}: design {r.design.name}",
+                        None, tests_exit_code(r.checks))
+        out.append(dataclasses.replace(rep, judged=True))
+    return out
+
+
+def _check_doc(c: Check) -> dict[str, Any]:
+    v = c.verdict
+    return {"design": v.design, "scenario": v.scenario, "property": v.property,
+            "expected": expected_word(v) if v.expected is not None else None,
+            "status": v.status, "got": v.word(), "result": c.result, "failed": c.failed}
+
+
+def render_test(fmt: str, runs: list[DesignRun], code: int) -> str:
+    """The run in ``fmt``.  SARIF and JUnit are the shared renderers on judged reports;
+    JSON is ``flagcheck-test`` version 1 (the judged checks plus each design's
+    ``flagcheck-report``); Markdown is the checks table, then each design's report."""
+    checks = [c for r in runs for c in r.checks]
+    reports = reports_of(runs)
+    if fmt in ("sarif", "junit"):
+        return render_many(fmt, reports, code)
+    if fmt == "json":
+        from checker.formats import json as jsonfmt
+        return jsonfmt.dumps({"format": "flagcheck-test", "version": 1,
+                              "tool": {"name": "flagcheck", "version": tool_version()},
+                              "exit_code": code, "summary": summary_line(checks),
+                              "checks": [_check_doc(c) for c in checks],
+                              "reports": [jsonfmt.document(r) for r in reports]})
+    if fmt == "markdown":
+        rows = ["| design | scenario | property | expected | got | result |",
+                "|---|---|---|---|---|---|"]
+        for c in checks:
+            v = c.verdict
+            res = c.result if c.result in ("ok", "skipped") else f"**{c.result}**"
+            rows.append(f"| {v.design} | {v.scenario} | {v.property} | {expected_word(v)} | "
+                        f"{v.word()} | {res} |")
+        head = f"## flagcheck test: {summary_line(checks)}\n\n"
+        return head + "\n".join(rows) + "\n\n" + "\n".join(render("markdown", r) for r in reports)
+    buf = io.StringIO()
+    console = Console(file=buf, width=140, no_color=True, color_system=None)
+    console.print(checks_table(checks))
+    console.print(summary_line(checks))
+    return buf.getvalue()
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, metavar="[DESIGN_OR_FOLDER]...", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(TEST_FORMATS), default="text", show_default=True,
+              help="sarif: expected violations are suppressed results, only regressions "
+                   "are open; junit: an expected violation is a passing testcase; json: "
+                   "flagcheck-test version 1; markdown: a PR comment.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Write the report in --format to FILE; the terminal then "
+                                   "gets the text table.")
+@click.option("--update", is_flag=True,
+              help="Write the verdicts this run settled into the designs' expect: blocks "
+                   "(comments and layout kept); unknown verdicts are never written.")
+@click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
+              help="As for verify: auto races the engines; explicit is exhaustive.")
+@click.option("--depth", type=click.IntRange(0, 10_000), default=None,
+              help="BMC bound (default: each design's 'bound:').")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None,
+              help="Seconds per scenario; a search cut short says unknown, never holds.")
+@click.option("--max-memory", type=click.IntRange(64), default=None, metavar="MB",
+              help="Address-space limit; running out gives unknown, never holds.")
+@click.option("--max-states", type=click.IntRange(1), default=None,
+              help="State limit for the explicit engine.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Z3 random seed.")
+@click.option("--no-reduce", is_flag=True,
+              help="Check the models before task-private steps are merged (slower).")
+@click.option("--allow-path", "allow", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Allow extends/scenario files under DIR (repeatable).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Only the verdicts that differ from their expectation, and the summary.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
+def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: bool, engine: str,
+             depth: int | None, timeout: float | None, max_memory: int | None,
+             max_states: int | None, seed: int, no_reduce: bool, allow: tuple[Path, ...],
+             quiet: bool, debug: bool) -> None:
+    """Check every design (files, or folders searched for designs; default specs/)
+    against its expect: verdicts.
+
+    Exits 0 only when every verdict equals its expectation, so known-bad designs can be
+    kept and still gate CI; 1 on a mismatch or a missing expectation; 2 on bad input; 3
+    when a search was cut short and nothing failed.  With --update: 0 once the
+    expectations are written, 3 if some verdict stayed unknown (its entry is untouched).
+    """
+    from checker.cli import _guarded, _terminal, _write
+    from checker.report import LiveStatus
+
+    def run() -> int:
+        if update and (fmt != "text" or output is not None):
+            raise DesignError("--update writes expect: blocks; run without --format/-o")
+        opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states,
+                       seed=seed, max_memory=max_memory, reduce=not no_reduce)
+        status = LiveStatus(Console(stderr=True), enabled=not quiet)
+        where = {"design": ""}
+
+        def on_design(f: Path, i: int, n: int) -> None:
+            where["design"] = f"{f} ({i}/{n})"
+            status.update(f"test: {where['design']} · engine {engine}")
+
+        def on_model(model: Any) -> None:
+            scen = model.meta.get("scenario", model.name)
+            status.update(f"test: {where['design']}: scenario {scen} · engine {engine}")
+
+        with status:
+            runs = run_designs(paths or (Path("specs"),), opts, allow, on_design, on_model)
+        checks = [c for r in runs for c in r.checks]
+        code = tests_exit_code(checks)
+        if update:
+            return _update(runs)
+        if fmt != "text" or output is not None:
+            _write(render_test(fmt, runs, code), output)
+            if output is None:
+                return code
+        console = _terminal()
+        if not quiet or any(c.result not in ("ok", "skipped") for c in checks):
+            console.print(checks_table(checks, only_failing=quiet))
+        console.print(summary_line(checks))
+        if output is not None:
+            console.print(f"wrote {output} ({fmt})")
+        return code
+
+    _guarded(run, debug)
+
+
+def _update(runs: list[DesignRun]) -> int:
+    from checker.expect_update import update_file
+    unsettled = 0
+    changed = 0
+    files = 0
+    for r in runs:
+        u = update_file(r.path, r.verdicts)
+        files += u.written
+        for ch in u.changes:
+            changed += 1
+            old = ch.old if ch.old is not None else "(none)"
+            click.echo(f"{r.path}:{ch.line}: {ch.scenario} / {ch.property}: {old} -> {ch.new}")
+        for v in u.unsettled:
+            unsettled += 1
+            click.echo(f"{r.path}: {v.scenario} / {v.property}: {v.word()}; expectation left "
+                       "as it was (an unknown verdict is never recorded)", err=True)
+    click.echo(f"updated {changed} expectation(s) in {files} of {len(runs)} design file(s); "
+               f"{unsettled} unknown left untouched")
+    return EXIT_UNKNOWN if unsettled else EXIT_OK
