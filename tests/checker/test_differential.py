@@ -12,6 +12,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.budget import examples
+
 from checker import bmc
 from pyspec import explicit
 from pyspec.replay import check_violation
@@ -118,7 +120,7 @@ def models(draw: st.DrawFn) -> Model:
                  pcs=tuple((p.owner or "", p.name, ()) for p in pcs))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_bmc_agrees_with_explicit(m: Model) -> None:
     ex = explicit.check(m)

@@ -12,6 +12,8 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.budget import examples
+
 from checker.encode import Encoder
 from tests.checker import models as M
 from tests.checker import reference as ref
@@ -187,7 +189,7 @@ _STATES = st.tuples(st.booleans(), st.integers(-4, 4), st.integers(-4, 4),
                     st.integers(0, 2), st.integers(0, 2), st.integers(0, 7), st.integers(0, 7))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.sampled_from(["bool", "int", "enum", "set"]).flatmap(lambda k: _exprs(k, 3)),
        _STATES)
 def test_random_expressions_match_reference(e, state):

@@ -13,6 +13,8 @@ import pytest
 import z3
 from hypothesis import HealthCheck, given, settings
 
+from tests.budget import examples
+
 from checker import invgen, kinduction
 from checker.encode import Encoder
 from tests.checker import models as M
@@ -90,7 +92,7 @@ def test_chain_lemmas_cut_the_unreachable_tail() -> None:
     assert strong.reason.startswith("k-induction, k=0; step case strengthened by ")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_random_model_lemmas_are_invariants(m: Model) -> None:
     lemmas = invgen.mine(m, timeout=60)

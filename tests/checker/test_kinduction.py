@@ -12,6 +12,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from tests.budget import examples
+
 from checker import kinduction
 from pyspec import explicit
 from pyspec.replay import check_violation
@@ -136,7 +138,7 @@ def test_properties_subset_and_order() -> None:
         kinduction.check(M.counter_race(2), ["nope"])
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_kind_agrees_with_explicit_on_random_models(m: Model) -> None:
     ex = explicit.check(m)

@@ -22,6 +22,8 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.budget import examples
+
 from checker import bmc
 from pyspec import explicit
 from pyspec.explicit import reachable_count
@@ -50,7 +52,7 @@ def live_models(draw: st.DrawFn) -> Model:
 LIVE = ("lt", "ev", "ae", "lt2", "x12")
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(live_models())
 def test_lasso_bmc_agrees_with_explicit(m: Model) -> None:
     ex = explicit.check(m)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from tests.budget import examples
+
 from checker import pdr
 from pyspec import explicit
 from pyspec.replay import check_violation
@@ -103,7 +105,7 @@ def test_properties_subset_and_order() -> None:
         pdr.check(M.counter_race(2), ["nope"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_pdr_agrees_with_explicit_on_random_models(m: Model) -> None:
     _agree(m, pdr.check(m, timeout=60), explicit.check(m))

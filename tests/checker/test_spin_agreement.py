@@ -50,6 +50,8 @@ from typing import Callable
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
+from tests.budget import examples
+
 from pyspec import explicit
 from pyspec.replay import check_violation
 from pyspec.successors import fire
@@ -64,7 +66,7 @@ SPIN = shutil.which("spin")
 CC = shutil.which("gcc") or shutil.which("cc")
 CFLAGS = ["-O0", "-w", "-DBFS", "-DNOREDUCE"]
 PAN_ARGS = ["-w20", "-m10000000"]
-N_RANDOM = 50
+N_RANDOM = examples(50)
 WORKERS = 2
 
 pytestmark = pytest.mark.skipif(

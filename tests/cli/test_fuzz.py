@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.budget import examples
+
 from checker.cli import main
 from pyspec import explicit
 from tlamodel.errors import DesignError
@@ -88,7 +90,7 @@ def _load_and_check(path: Path) -> None:
         assert e.render()       # renders without raising
 
 
-@settings(max_examples=1000, deadline=None, database=None,
+@settings(max_examples=examples(1000), deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.one_of(mutated(), st.text(max_size=200)))
 def test_loader_never_crashes(workdir: Path, text: str) -> None:
@@ -97,7 +99,7 @@ def test_loader_never_crashes(workdir: Path, text: str) -> None:
     _load_and_check(path)
 
 
-@settings(max_examples=150, deadline=None, database=None,
+@settings(max_examples=examples(150), deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(mutated())
 def test_cli_never_crashes(workdir: Path, text: str) -> None:

@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.budget import examples
+
 from pyspec.evaluate import compile_expr, evaluate
 from pyspec_models import naive
 from tlamodel.ir import BOOL, EnumType, Expr, IntType, SetType, const, mk, var
@@ -155,7 +157,7 @@ def expr_and_state(draw):
     return kind, e, env
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(expr_and_state())
 def test_compiled_matches_naive_walker(case):
     kind, e, env = case

@@ -10,6 +10,8 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.budget import examples
+
 from pyspec.explicit import check
 from pyspec.replay import check_violation
 from pyspec_models import naive
@@ -93,7 +95,7 @@ def oracle(m: Model):
     return dist, {"inv": inv_bad, "dl": dl_bad}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(models(), st.one_of(st.none(), st.integers(0, 40)))
 def test_bfs_matches_oracle(m, max_states):
     dist, bad = oracle(m)

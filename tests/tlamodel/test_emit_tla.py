@@ -33,6 +33,8 @@ from typing import Any, Callable
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
+from tests.budget import examples
+
 from pyspec.evaluate import evaluate
 from pyspec.successors import compiled, initial_states, is_deadlock
 from tlamodel.emit_tla import TlaWriter, to_tla
@@ -50,7 +52,7 @@ with warnings.catch_warnings():      # tree-sitter-tlaplus 1.5 hands over the gr
     warnings.simplefilter("ignore", DeprecationWarning)
     PARSER = ts.Parser(ts.Language(tsl.language()))
 STD = {"Integers": set(), "Naturals": set()}     # module names; the operators used are symbols
-N_RANDOM = 40
+N_RANDOM = examples(40)
 
 
 # ---------------------------------------------------------------- parse tree -> tuples

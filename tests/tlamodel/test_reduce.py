@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from tests.budget import examples
+
 from pyspec import explicit
 from pyspec.replay import check_violation
 from tlamodel.ir import Model
@@ -55,7 +57,7 @@ def _random_models():  # imported lazily: the strategy lives with the differenti
     return models()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_random_models())
 def test_reduction_keeps_verdicts_on_random_models(m: Model) -> None:
     _same_verdicts(m)
