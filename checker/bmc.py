@@ -15,6 +15,7 @@ import z3
 from checker import lasso
 from checker.encode import Encoder
 from checker.solver import SolverContext
+from pyspec.progress import ProgressHook, Reporter
 from pyspec.trace import Outcome, State, Trace
 from tlamodel.ir import Liveness, Model, Property, Value
 
@@ -22,7 +23,8 @@ ENGINE = "bmc"
 
 
 def check(model: Model, properties: list[str] | None = None, depth: int = 40,
-          timeout: float | None = None, seed: int = 0) -> dict[str, Outcome]:
+          timeout: float | None = None, seed: int = 0,
+          progress: ProgressHook | None = None) -> dict[str, Outcome]:
     """Check ``properties`` (default: all of the model's) on runs of up to ``depth`` steps.
 
     Returns one ``Outcome`` per property, in the order asked:
@@ -30,7 +32,8 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
     longer than the depth reached (a proof); ``holds`` with ``exhaustive=False`` when no
     violation exists within ``depth`` steps; ``unknown`` when the solver gave up or the
     total wall-clock ``timeout`` (seconds) ran out, with ``depth`` = the last depth fully
-    checked for that property (-1 if none).
+    checked for that property (-1 if none).  ``progress`` (pyspec.progress) is told each
+    depth as it starts, with the wall time the previous one took.
     """
     if depth < 0:
         raise ValueError("bmc: depth must be >= 0")
@@ -38,7 +41,7 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
     props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
     live = [p.name for p in props if isinstance(p, Liveness)]
     if not live:
-        run = _Run(model, timeout, seed)
+        run = _Run(model, timeout, seed, progress)
         run.search(props, depth)
         return {n: run.results[n] for n in names}
     # Liveness properties: fair lassos (checker.lasso), after the safety properties, within
@@ -47,19 +50,22 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
     safety = [p for p in props if not isinstance(p, Liveness)]
     out: dict[str, Outcome] = {}
     if safety:
-        run = _Run(model, timeout, seed)
+        run = _Run(model, timeout, seed, progress)
         run.search(safety, depth)
         out.update(run.results)
     left = None if timeout is None else max(0.0, timeout - (time.monotonic() - t0))
-    out.update(lasso.check(model, live, depth=depth, timeout=left, seed=seed))
+    out.update(lasso.check(model, live, depth=depth, timeout=left, seed=seed,
+                           progress=progress))
     return {n: out[n] for n in names}
 
 
 class _Run:
     """The state of one BMC run: solver, encoder, clock, and per-property bookkeeping."""
 
-    def __init__(self, model: Model, timeout: float | None, seed: int) -> None:
+    def __init__(self, model: Model, timeout: float | None, seed: int,
+                 progress: ProgressHook | None = None) -> None:
         self.t0 = time.monotonic()
+        self.reporter = Reporter(ENGINE, progress, start=self.t0)
         self.model = model
         self.timeout = timeout
         self.solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
@@ -77,7 +83,11 @@ class _Run:
             open_.setdefault(p.name, p)
             self.checked[p.name] = -1
         self.solver.add(self.enc.init(0))
+        started = self.t0
         for k in range(depth + 1):
+            now = time.monotonic()
+            self.reporter.report(depth=k, seconds_per_depth=now - started if k else None)
+            started = now
             # One query per depth for all open properties ("is any of them violated at k?"):
             # the unsatisfiable answers are the expensive ones, and one covers them all.  A
             # satisfying run may violate several at once; each gets that run (shortest, as

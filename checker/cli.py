@@ -15,8 +15,8 @@ from rich.console import Console
 
 from checker import coverage
 from checker.formats import FORMATS, render, render_many, report_of
-from checker.report import LiveStatus, print_coverage, print_findings, print_report
-from checker.run import ENGINES, Options, select_scenarios, verify
+from checker.report import LiveStatus, print_coverage, print_findings, print_report, progress_seconds
+from checker.run import AUTO_RACE, ENGINES, Options, select_scenarios, verify
 from checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, EXIT_VIOLATED, exit_code
 from tlamodel.errors import DesignError
 from tlamodel.load import load_design
@@ -63,16 +63,29 @@ def _terminal() -> Console:
     return Console(soft_wrap=False, width=max(Console().width, 140))
 
 
+def _bound(engine: str, depth: int) -> str:
+    """What ``engine`` searches, in words: only BMC (and k-induction's k) have a bound."""
+    if engine == "auto":
+        race = ", ".join(f"bmc depth {depth}" if e == "bmc" else e for e in AUTO_RACE)
+        return f"explicit first, then a race of {race}"
+    return {"bmc": f"depth {depth}", "explicit": "exhaustive", "kind": f"k ≤ {depth}",
+            "pdr": "unbounded"}.get(engine, engine)
+
+
 def _status(design_name: str, engine: str, bound: str, total: int,
-            quiet: bool) -> tuple[LiveStatus, Callable[[Any], None]]:
-    """A live status line and the verify() hook that advances it per scenario."""
-    status = LiveStatus(Console(stderr=True), enabled=not quiet)
+            show: bool) -> tuple[LiveStatus, Callable[[Any], None]]:
+    """The progress display on stderr (a live line on a terminal, a plain line every
+    few seconds otherwise; none when ``show`` is off) and the verify() hook that moves
+    it to the next scenario.  Its ``progress`` method is the engines' hook."""
+    status = LiveStatus(Console(stderr=True), enabled=show, every=progress_seconds())
     count = [0]
 
     def on_model(model: Any) -> None:
         count[0] += 1
         scen = model.meta.get("scenario", model.name)
-        status.update(f"{design_name}: scenario {scen} ({count[0]}/{total}) · engine {engine} · {bound}")
+        n = f" ({count[0]}/{total})" if total > 1 else ""
+        status.update(f"{design_name}: scenario {scen}{n} · engine {engine} · {bound}",
+                      label=f"{design_name} × {scen}{n}")
     status.update(f"{design_name}: loading · engine {engine} · {bound}")
     return status, on_model
 
@@ -108,13 +121,17 @@ def _status(design_name: str, engine: str, bound: str, total: int,
 @click.option("--strict", is_flag=True,
               help="Fail (exit 1) on vacuity warnings: task code never reached, or an "
                    "invariant whose variables never change.")
-@click.option("--quiet", "-q", is_flag=True, help="Only the verdict table (and warnings).")
+@click.option("--quiet", "-q", is_flag=True, help="Only the verdict table (and warnings) on "
+                                                   "stdout; progress stays on stderr.")
+@click.option("--no-progress", "no_progress", is_flag=True,
+              help="No progress on stderr (by default: a live line on a terminal, else a "
+                   "'progress:' line every 10 s, or FLAGCHECK_PROGRESS_SECONDS).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
 def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tuple[str, ...], engine: str,
                depth: int | None, timeout: float | None, max_memory: int | None,
                max_states: int | None, seed: int,
                allow: tuple[Path, ...], fmt: str, output: Path | None, strict: bool,
-               quiet: bool, debug: bool) -> None:
+               quiet: bool, no_progress: bool, debug: bool) -> None:
     """Check each DESIGN against its scenarios and print verdicts and counterexamples.
 
     Exit codes: 0 nothing violated and nothing unknown, 1 a property violated (or, with
@@ -126,12 +143,12 @@ def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tup
     def one(design: Path, d: Any) -> tuple[Any, list[Any], list[Any], int]:
         opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states, seed=seed,
                        max_memory=max_memory)
-        bound = {"bmc": f"depth {depth if depth is not None else d.bound}",
-                 "explicit": "exhaustive"}.get(engine, f"bmc depth {depth if depth is not None else d.bound} + explicit")
+        bound = _bound(engine, depth if depth is not None else d.bound)
         total = len(select_scenarios(d, scenarios))
-        status, on_model = _status(d.name, engine, bound, total, quiet)
+        status, on_model = _status(d.name, engine, bound, total, not no_progress)
         with status:
-            verdicts = verify(d, scenarios, props, opts, on_model=on_model)
+            verdicts = verify(d, scenarios, props, opts, on_model=on_model,
+                              progress=None if no_progress else status.progress)
             status.update(f"{d.name}: coverage of {total} scenario(s)")
             cov = coverage.of_run(d, verdicts, engine, max_states, timeout)
         code = exit_code(verdicts)

@@ -47,6 +47,7 @@ import z3
 from checker import invgen
 from checker.encode import Encoder
 from checker.solver import Result, SolverContext
+from pyspec.progress import ProgressHook, Reporter
 from pyspec.trace import Outcome, State, Trace
 from tlamodel.ir import Expr, Model, Property, Value, domain
 
@@ -55,7 +56,7 @@ ENGINE = "kind"
 
 def check(model: Model, properties: list[str] | None = None, max_k: int = 40,
           timeout: float | None = None, seed: int = 0,
-          aux: bool = True) -> dict[str, Outcome]:
+          aux: bool = True, progress: ProgressHook | None = None) -> dict[str, Outcome]:
     """Check ``properties`` (default: all of the model's) by k-induction for k = 0..max_k.
 
     Returns one ``Outcome`` per property, in the order asked: ``violated`` with a shortest
@@ -65,12 +66,14 @@ def check(model: Model, properties: list[str] | None = None, max_k: int = 40,
     solver gave up, with ``depth`` = the last depth the base case fully checked (-1: none).
     Never ``holds`` without a proof.  ``aux``: strengthen the step case with the mined
     invariant of checker.invgen (off: plain k-induction, for measuring what it buys).
+    ``progress`` (pyspec.progress) is told when the invariant is being mined and each k
+    as it starts.
     """
     if max_k < 0:
         raise ValueError("kind: max_k must be >= 0")
     names = [p.name for p in model.properties] if properties is None else list(properties)
     props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
-    run = _Run(model, timeout, seed, aux)
+    run = _Run(model, timeout, seed, aux, progress)
     run.search(props, max_k)
     return {n: run.results[n] for n in names}
 
@@ -188,8 +191,10 @@ class _Unrolling:
 class _Run:
     """The state of one k-induction run: two unrollings, the clock, per-property results."""
 
-    def __init__(self, model: Model, timeout: float | None, seed: int, aux: bool) -> None:
+    def __init__(self, model: Model, timeout: float | None, seed: int, aux: bool,
+                 progress: ProgressHook | None = None) -> None:
         self.t0 = time.monotonic()
+        self.reporter = Reporter(ENGINE, progress, start=self.t0)
         self.model = model
         self.timeout = timeout
         self.base = _Unrolling(model, seed, timeout)
@@ -200,6 +205,8 @@ class _Run:
         # is well-typed, so this only removes paths that cannot be suffixes of real runs
         self.step.solver.add(self.step.enc.domain(0))
         self.values = value_sets(model)
+        if aux:
+            self.reporter.report(phase="mining invariant")
         #: the auxiliary invariant (checker.invgen), None when not found within its share
         self.aux = (invgen.mine(model, timeout=_aux_budget(timeout), seed=seed)
                     if aux else None)
@@ -223,6 +230,7 @@ class _Run:
             self.checked[p.name] = -1
         self._slot = {name: j for j, name in enumerate(open_)}
         for k in range(max_k + 1):
+            self.reporter.report(depth=k)
             for phase in (self._base_case, self._step_case):
                 for p in list(open_.values()):
                     verdict = phase(p, k)

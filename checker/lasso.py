@@ -58,6 +58,7 @@ import z3
 from checker.encode import Encoder, interval, model_width
 from checker.solver import SolverContext
 from pyspec.liveness import fair_tasks, monitor_exprs, unfair_tasks, violated_instance
+from pyspec.progress import ProgressHook, Reporter
 from pyspec.trace import Outcome, State, Trace
 from tlamodel.ir import EnumType, IntType, Liveness, Model
 
@@ -65,9 +66,11 @@ ENGINE = "bmc"
 
 
 def check(model: Model, properties: list[str] | None = None, depth: int = 40,
-          timeout: float | None = None, seed: int = 0) -> dict[str, Outcome]:
+          timeout: float | None = None, seed: int = 0,
+          progress: ProgressHook | None = None) -> dict[str, Outcome]:
     """Check the ``Liveness`` properties ``properties`` (default: all of the model's) for
-    fair violating lassos of up to ``depth`` steps (see the module doc for the verdicts)."""
+    fair violating lassos of up to ``depth`` steps (see the module doc for the verdicts).
+    ``progress`` (pyspec.progress) is told each depth as it starts."""
     if depth < 0:
         raise ValueError("bmc: depth must be >= 0")
     names = ([p.name for p in model.properties if isinstance(p, Liveness)]
@@ -78,7 +81,7 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
         if not isinstance(p, Liveness):
             raise TypeError(f"property {n}: not a liveness property ({type(p).__name__})")
         props.append(p)
-    run = LassoRun(model, props, timeout, seed)
+    run = LassoRun(model, props, timeout, seed, progress)
     run.search(depth)
     return {n: run.results[n] for n in names}
 
@@ -93,8 +96,9 @@ class LassoRun:
     """One liveness BMC run: solver, encoder, the lasso machinery, per-property results."""
 
     def __init__(self, model: Model, props: list[Liveness], timeout: float | None,
-                 seed: int) -> None:
+                 seed: int, progress: ProgressHook | None = None) -> None:
         self.t0 = time.monotonic()
+        self.reporter = Reporter(ENGINE, progress, start=self.t0)
         self.model = model
         self.props = props
         self.timeout = timeout
@@ -178,7 +182,12 @@ class LassoRun:
         open_ = {p.name: p for p in self.props}
         self.solver.add(self.enc.init(0))
         self._position(0)
+        started = self.t0
         for k in range(depth + 1):
+            now = time.monotonic()
+            self.reporter.report(depth=k, phase="fair lassos",
+                                 seconds_per_depth=now - started if k else None)
+            started = now
             # One query per depth for all open properties and both lasso shapes (measured
             # faster than a query per shape, on the shipped specs and on random models).  A
             # satisfying lasso may violate several properties; each gets it (shortest: every

@@ -23,13 +23,17 @@ rules timed out where the single rule took 20 s).
 """
 from __future__ import annotations
 
+import ctypes
 import time
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
 
 import z3
 
 from checker import bmc, invgen
 from checker.encode import Encoder
+from pyspec.progress import ProgressHook, Reporter
 from pyspec.trace import Outcome
 from tlamodel.ir import BoolType, EnumType, IntType, Model, Property, SetType, Type, VarDecl
 from tlamodel.ir import domain as ir_domain, show_value
@@ -45,7 +49,8 @@ ALONE_SECONDS = 10.0
 
 
 def check(model: Model, properties: list[str] | None = None, timeout: float | None = None,
-          seed: int = 0, aux: bool = True) -> dict[str, Outcome]:
+          seed: int = 0, aux: bool = True,
+          progress: ProgressHook | None = None) -> dict[str, Outcome]:
     """Check ``properties`` (default: all of the model's) with Spacer, one query each.
 
     ``holds`` (exhaustive) carries the inductive invariant in ``reason``
@@ -61,10 +66,15 @@ def check(model: Model, properties: list[str] | None = None, timeout: float | No
     the readable one ("T.pending == {} || T.TIF_SIGPENDING ..."); with the mined clauses
     it is often just "true".  The certificate re-checked at the end is Spacer's invariant
     *and* the mined one, so the proof does not rest on invgen.
+
+    ``progress`` (pyspec.progress) gets the property being queried, Spacer's level (the
+    frame it is working on) and the lemmas it has learnt in this query, through Spacer's
+    callbacks (``_SpacerWatch``); where those are missing, only property and seconds.
     """
     names = [p.name for p in model.properties] if properties is None else list(properties)
     props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
     t0 = time.monotonic()
+    reporter = Reporter(ENGINE, progress, start=t0)
     deadline = None if timeout is None else t0 + timeout
     todo = list(dict.fromkeys(p.name for p in props))
     out: dict[str, Outcome] = {}
@@ -78,15 +88,18 @@ def check(model: Model, properties: list[str] | None = None, timeout: float | No
         if aux:
             alone = time.monotonic() + ALONE_SECONDS
             first = alone if share is None else min(alone, share)
-        out[name] = _Query(model, model.property(name), t0, first, timeout, seed, None).run()
+        out[name] = _Query(model, model.property(name), t0, first, timeout, seed, None,
+                           reporter).run()
     hard = [n for n in todo if out[n].status == "unknown"] if aux else []
     if hard and (deadline is None or time.monotonic() < deadline):
         left = None if deadline is None else deadline - time.monotonic()
+        reporter.report(phase="mining invariant")
         lemmas = invgen.mine(model, timeout=None if left is None else left / 2, seed=seed)
         for n, name in enumerate(hard):
             # without an invariant (mining ran out of time) Spacer alone gets the rest
             out[name] = _Query(model, model.property(name), t0,
-                               _share(deadline, len(hard) - n), timeout, seed, lemmas).run()
+                               _share(deadline, len(hard) - n), timeout, seed, lemmas,
+                               reporter).run()
     return {n: out[n] for n in names}
 
 
@@ -140,8 +153,10 @@ class _Query:
     """One property's Horn system and what its answer means."""
 
     def __init__(self, model: Model, prop: Property, t0: float, deadline: float | None,
-                 timeout: float | None, seed: int, lemmas: invgen.Lemmas | None) -> None:
+                 timeout: float | None, seed: int, lemmas: invgen.Lemmas | None,
+                 reporter: Reporter | None = None) -> None:
         self.model, self.prop, self.t0, self.seed = model, prop, t0, seed
+        self.reporter = reporter if reporter is not None else Reporter(ENGINE, None)
         self.deadline, self.timeout = deadline, timeout
         self.ctx = z3.Context()   # private: no term-id interference between queries
         self.enc = _IntEncoder(model, self.ctx)
@@ -181,6 +196,10 @@ class _Query:
         fp.rule(self.inv(*self.x0), enc.init(0), name="init")
         fp.rule(self.inv(*self.x1), [self.inv(*self.x0), self.known, enc.trans(0)],
                 name="step")
+        phase = None if self.lemmas is None else "with mined invariant"
+        # kept on self: Spacer calls into it for as long as the query runs
+        self._watch = (_SpacerWatch(fp, self.reporter, self.prop.name, phase)
+                       if self.reporter.active else None)
         try:
             r = fp.query(z3.And(self.inv(*self.x0), self.known,
                                 enc.prop_violation(self.prop, 0)))
@@ -245,7 +264,8 @@ class _Query:
         if left is not None and left <= 0:
             return self.outcome("unknown", -1, reason=f"timeout {self.timeout}s "
                                 f"(Spacer found a violation at depth {depth}; no trace)")
-        b = bmc.check(self.model, [self.prop.name], depth=depth, timeout=left, seed=self.seed)
+        b = bmc.check(self.model, [self.prop.name], depth=depth, timeout=left, seed=self.seed,
+                      progress=self.reporter.hook)
         o = b[self.prop.name]
         if o.status == "violated":
             return self.outcome("violated", o.depth, trace=o.trace,
@@ -254,6 +274,82 @@ class _Query:
         why = (o.reason if o.status == "unknown" else
                f"internal error: BMC found no violation within Spacer's depth {depth}")
         return self.outcome("unknown", -1, reason=why)
+
+
+# ---------------------------------------------------------------- progress
+_LEMMA_EH = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint)
+_UNFOLD_EH = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+@lru_cache(maxsize=1)
+def _add_callback() -> Callable[..., None] | None:
+    """libz3's ``Z3_fixedpoint_add_callback``, which z3's Python API does not wrap; None
+    when it cannot be found (then PDR reports only the property and the seconds).
+
+    The library is the one z3 already loaded (found in /proc/self/maps), so the callback
+    is registered with the same Z3 the Fixedpoint object lives in."""
+    path = None
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                if "/libz3.so" in line:
+                    path = line.split()[-1]
+                    break
+    except OSError:
+        return None
+    if path is None:
+        return None
+    try:
+        fn = ctypes.CDLL(path).Z3_fixedpoint_add_callback
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, _LEMMA_EH,
+                   ctypes.c_void_p, _UNFOLD_EH]
+    fn.restype = None
+    return fn  # type: ignore[no-any-return]
+
+
+class _SpacerWatch:
+    """Spacer's level and lemma count, reported while ``Fixedpoint.query`` runs.
+
+    Why callbacks: the query is one blocking call, and Z3's statistics cannot be read
+    from another thread while it runs.  Spacer calls ``unfold`` each time it moves to the
+    next level (frame) and ``new_lemma`` for each lemma it learns -- the latter only with
+    ``spacer.p3.share_lemmas`` / ``share_invariants`` set, which do nothing else without
+    a parallel portfolio.  Both run on the query's own thread, between Spacer's steps, so
+    they only count and hand the figures to the (throttled) reporter."""
+
+    def __init__(self, fp: z3.Fixedpoint, reporter: Reporter, prop: str,
+                 phase: str | None) -> None:
+        self.reporter, self.prop, self.phase = reporter, prop, phase
+        self.level = 0
+        self.lemmas = 0
+        self._emit()
+        add = _add_callback()
+        if add is None:
+            self._refs: tuple[Any, ...] = ()
+            return
+        fp.set("spacer.p3.share_lemmas", True)
+        fp.set("spacer.p3.share_invariants", True)
+        # the ctypes thunks must stay alive as long as Z3 may call them: the caller keeps
+        # this object until the query has returned
+        self._refs = (_LEMMA_EH(self._lemma), _UNFOLD_EH(self._unfold))
+        add(fp.ctx.ref(), fp.fixedpoint, None, self._refs[0], None, self._refs[1])
+
+    def _emit(self) -> None:
+        try:
+            self.reporter.report(level=self.level, lemmas=self.lemmas, prop=self.prop,
+                                 phase=self.phase)
+        except Exception:  # noqa: BLE001 - an exception cannot cross back into Z3
+            pass
+
+    def _lemma(self, _state: object, _lemma: object, _level: int) -> None:
+        self.lemmas += 1
+        self._emit()
+
+    def _unfold(self, _state: object) -> None:
+        self.level += 1
+        self._emit()
 
 
 # ---------------------------------------------------------------- rendering

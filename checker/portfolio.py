@@ -8,14 +8,20 @@ state space, while only the explicit search (or a proof engine) can say ``proved
 
 Definitive = ``violated`` or ``holds`` with ``exhaustive``; a bounded ``holds`` or an
 ``unknown`` is kept only if nothing better arrives before every engine has stopped.
+
+Progress: with a ``progress`` hook, each engine process reports through the same queue as
+its result (``_QueueHook``); the engines already throttle (pyspec.progress), so this is a
+few small messages a second.  The parent hands them on tagged with the engine's name.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import queue
 import time
+from dataclasses import replace
 from typing import Callable
 
+from pyspec.progress import Progress, ProgressHook
 from pyspec.trace import Outcome
 from tlamodel.ir import Model
 
@@ -26,20 +32,37 @@ def definitive(o: Outcome) -> bool:
     return o.status == "violated" or (o.status == "holds" and o.exhaustive)
 
 
-def _child(q: "mp.Queue[tuple[str, dict[str, Outcome] | str]]", name: str, runner: Runner,
-           model: Model, props: list[str]) -> None:
+class _QueueHook:
+    """An engine process's progress hook: puts each report on the result queue."""
+
+    def __init__(self, q: "mp.Queue[tuple[str, object]]", name: str) -> None:
+        self.q, self.name = q, name
+
+    def __call__(self, p: Progress) -> None:
+        self.q.put((self.name, p))
+
+
+def _child(q: "mp.Queue[tuple[str, object]]", name: str, runner: Runner,
+           model: Model, props: list[str], report: bool = False) -> None:
     try:
-        q.put((name, runner(model, props)))
+        if report:
+            q.put((name, runner(model, props, progress=_QueueHook(q, name))))  # type: ignore[call-arg]
+        else:
+            q.put((name, runner(model, props)))
     except BaseException as e:  # noqa: BLE001 - reported to the parent as an engine failure
         q.put((name, f"{type(e).__name__}: {e}"))
 
 
 def race(model: Model, props: list[str], runners: dict[str, Runner],
-         timeout: float | None) -> dict[str, Outcome]:
-    """Run every engine at once; return, per property, the best outcome (see module doc)."""
+         timeout: float | None, progress: ProgressHook | None = None) -> dict[str, Outcome]:
+    """Run every engine at once; return, per property, the best outcome (see module doc).
+
+    ``progress``: called in this process with each engine's reports, ``engine`` set to the
+    racing engine's name (a runner must then accept a ``progress`` keyword)."""
     ctx = mp.get_context("spawn")      # fork + a live Z3 context in the parent is unsafe
-    q: "mp.Queue[tuple[str, dict[str, Outcome] | str]]" = ctx.Queue()
-    procs = {name: ctx.Process(target=_child, args=(q, name, r, model, props), daemon=True)
+    q: "mp.Queue[tuple[str, object]]" = ctx.Queue()
+    procs = {name: ctx.Process(target=_child, args=(q, name, r, model, props,
+                                                    progress is not None), daemon=True)
              for name, r in runners.items()}
     for p in procs.values():
         p.start()
@@ -55,6 +78,12 @@ def race(model: Model, props: list[str], runners: dict[str, Runner],
                 name, res = q.get(timeout=wait)
             except queue.Empty:
                 break
+            if isinstance(res, Progress):
+                if progress is not None and name in pending:
+                    # a report from inside an engine (PDR's BMC replay) keeps its own name
+                    progress(res if res.engine == name
+                             else replace(res, engine=f"{name}→{res.engine}"))
+                continue
             pending.discard(name)
             if isinstance(res, str):
                 failures.append(f"{name}: {res}")

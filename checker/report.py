@@ -2,6 +2,7 @@
 counterexample as a per-task table (one column per task)."""
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -14,6 +15,7 @@ from rich.text import Text
 from checker import tracefmt
 from checker.coverage import Coverage
 from checker.verdict import Verdict
+from pyspec.progress import Progress
 from pyspec.successors import enabled
 from tlamodel.ir import Model
 
@@ -122,33 +124,77 @@ def print_findings(console: Console, coverage: list[Coverage], strict: bool = Fa
                            style="bold red" if strict else "bold yellow"))
 
 
-class LiveStatus:
-    """A live status line on stderr while a search runs: spinner, what is being checked
-    (engine, bound, scenario i/n) and the elapsed time.
+#: seconds between two plain progress lines when stderr is not a terminal (CI logs)
+PROGRESS_SECONDS = 10.0
 
-    Shown only on a terminal, and only once the run has taken ``delay`` seconds, so short
-    runs and redirected output stay clean.  Transient: it disappears when the run ends."""
+
+def progress_seconds() -> float:
+    """The plain-line interval: ``FLAGCHECK_PROGRESS_SECONDS`` if set to a positive number
+    (tests use a fraction of a second), else ``PROGRESS_SECONDS``."""
+    try:
+        v = float(os.environ.get("FLAGCHECK_PROGRESS_SECONDS", ""))
+    except ValueError:
+        return PROGRESS_SECONDS
+    return v if v > 0 else PROGRESS_SECONDS
+
+
+class LiveStatus:
+    """What a long run is doing, on stderr: the scenario being checked and the engines'
+    own figures (BMC depth and seconds per depth, explicit states/s and queue, k, PDR
+    level and lemmas; see pyspec.progress), and the elapsed time.
+
+    On a terminal: a live spinner line, shown once the run has taken ``delay`` seconds
+    (short runs stay clean) and gone when it ends.  Not on a terminal (CI logs, pipes):
+    with ``every`` set, a plain ``progress: ...`` line every ``every`` seconds, like TLC's
+    progress lines, so a log never goes silent for minutes; without it, nothing.
+
+    ``progress`` is the engines' hook (thread-safe: the portfolio's reports arrive on
+    the main thread, a rich refresh or the plain printer reads them on another)."""
 
     def __init__(self, console: Console | None = None, enabled: bool = True,
-                 delay: float = 1.0) -> None:
+                 delay: float = 1.0, every: float | None = None) -> None:
         self.console = console if console is not None else Console(stderr=True)
-        self.enabled = enabled and self.console.is_terminal
+        terminal = self.console.is_terminal
+        self.enabled = enabled and terminal
+        self.every = every if enabled and not terminal else None
         self.delay = delay
         self.text = ""
+        self.label = ""
+        self.figures: dict[str, Progress] = {}
         self._lock = threading.Lock()
         self._live: Live | None = None
         self._timer: threading.Timer | None = None
+        self._stop = threading.Event()
+        self._printer: threading.Thread | None = None
         self._start = 0.0
         self._spinner = Spinner("dots")
 
+    def line(self) -> str:
+        """What is being checked: the engines' figures once there are any, else the
+        engine and bound of ``update``."""
+        with self._lock:
+            figures = " · ".join(p.text() for p in self.figures.values())
+            label, text = self.label, self.text
+        return f"{label} · {figures}" if figures and label else text
+
     def __rich__(self) -> RenderableType:
         elapsed = time.monotonic() - self._start
-        self._spinner.update(text=Text(f"{self.text}  {elapsed:5.1f}s", style="cyan"))
+        self._spinner.update(text=Text(f"{self.line()}  {elapsed:5.1f}s", style="cyan"))
         return self._spinner
 
-    def update(self, text: str) -> None:
+    def update(self, text: str, label: str | None = None) -> None:
+        """A new step of the run (a scenario, coverage): ``text`` says what and how
+        (engine, bound), ``label`` is its short name shown before the engines' figures.
+        The previous step's figures are dropped."""
         with self._lock:
             self.text = text
+            self.label = label if label is not None else ""
+            self.figures = {}
+
+    def progress(self, p: Progress) -> None:
+        """The engines' hook: keep the latest figures of each engine."""
+        with self._lock:
+            self.figures[p.engine.split("→")[0]] = p
 
     def _show(self) -> None:
         with self._lock:
@@ -157,19 +203,37 @@ class LiveStatus:
             self._live = Live(self, console=self.console, transient=True, refresh_per_second=8)
             self._live.start()
 
+    def _print_every(self, every: float) -> None:
+        while not self._stop.wait(every):
+            elapsed = time.monotonic() - self._start
+            try:
+                self.console.file.write(f"progress: {self.line()} · {elapsed:.0f} s\n")
+                self.console.file.flush()
+            except (OSError, ValueError):  # stderr closed: nobody is reading any more
+                return
+
     def __enter__(self) -> "LiveStatus":
         self._start = time.monotonic()
         if self.enabled:
             self._timer = threading.Timer(self.delay, self._show)
             self._timer.daemon = True
             self._timer.start()
+        if self.every is not None:
+            self._stop.clear()
+            self._printer = threading.Thread(target=self._print_every, args=(self.every,),
+                                             name="flagcheck-progress", daemon=True)
+            self._printer.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         with self._lock:
             timer, self._timer = self._timer, None
             live, self._live = self._live, None
+            printer, self._printer = self._printer, None
         if timer is not None:
             timer.cancel()
         if live is not None:
             live.stop()
+        if printer is not None:
+            self._stop.set()
+            printer.join()

@@ -14,6 +14,7 @@ from typing import Callable
 from checker import bmc, portfolio
 from checker.verdict import Verdict
 from pyspec import explicit
+from pyspec.progress import ProgressHook
 from pyspec.replay import ReplayError, check_violation
 from pyspec.trace import Outcome
 from tlamodel.errors import DesignError, did_you_mean
@@ -52,8 +53,10 @@ class _Explicit:
     max_states: int | None
     timeout: float | None
 
-    def __call__(self, model: Model, props: list[str]) -> dict[str, Outcome]:
-        return explicit.check(model, props, max_states=self.max_states, timeout=self.timeout)
+    def __call__(self, model: Model, props: list[str],
+                 progress: ProgressHook | None = None) -> dict[str, Outcome]:
+        return explicit.check(model, props, max_states=self.max_states, timeout=self.timeout,
+                              progress=progress)
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,10 @@ class _Bmc:
     timeout: float | None
     seed: int
 
-    def __call__(self, model: Model, props: list[str]) -> dict[str, Outcome]:
-        return bmc.check(model, props, depth=self.depth, timeout=self.timeout, seed=self.seed)
+    def __call__(self, model: Model, props: list[str],
+                 progress: ProgressHook | None = None) -> dict[str, Outcome]:
+        return bmc.check(model, props, depth=self.depth, timeout=self.timeout, seed=self.seed,
+                         progress=progress)
 
 
 @dataclass(frozen=True)
@@ -72,11 +77,12 @@ class _KInduction:
     timeout: float | None
     seed: int
 
-    def __call__(self, model: Model, props: list[str]) -> dict[str, Outcome]:
+    def __call__(self, model: Model, props: list[str],
+                 progress: ProgressHook | None = None) -> dict[str, Outcome]:
         from checker import kinduction
         safety = [p for p in props if not isinstance(model.property(p), Liveness)]
         out = kinduction.check(model, safety, max_k=self.max_k, timeout=self.timeout,
-                               seed=self.seed) if safety else {}
+                               seed=self.seed, progress=progress) if safety else {}
         return {p: out.get(p) or _unsupported(p, "kind") for p in props}
 
 
@@ -85,10 +91,12 @@ class _Pdr:
     timeout: float | None
     seed: int
 
-    def __call__(self, model: Model, props: list[str]) -> dict[str, Outcome]:
+    def __call__(self, model: Model, props: list[str],
+                 progress: ProgressHook | None = None) -> dict[str, Outcome]:
         from checker import pdr
         safety = [p for p in props if not isinstance(model.property(p), Liveness)]
-        out = pdr.check(model, safety, timeout=self.timeout, seed=self.seed) if safety else {}
+        out = pdr.check(model, safety, timeout=self.timeout, seed=self.seed,
+                        progress=progress) if safety else {}
         return {p: out.get(p) or _unsupported(p, "pdr") for p in props}
 
 
@@ -109,30 +117,34 @@ def runners(opts: Options, depth: int) -> dict[str, Callable[[Model, list[str]],
 AUTO_RACE = ("explicit", "bmc", "pdr")
 
 
-def run_engine(model: Model, props: list[str], opts: Options, depth: int) -> dict[str, Outcome]:
+def run_engine(model: Model, props: list[str], opts: Options, depth: int,
+               progress: ProgressHook | None = None) -> dict[str, Outcome]:
+    """Outcomes of ``opts.engine`` (auto: quick explicit pass, then the race); engines
+    report their figures to ``progress`` (pyspec.progress) as they go."""
     try:
-        return _run_engine(model, props, opts, depth)
+        return _run_engine(model, props, opts, depth, progress)
     except MemoryError:
         return {n: Outcome(n, "unknown", -1, engine=opts.engine,
                            reason=f"memory limit {opts.max_memory} MB reached") for n in props}
 
 
-def _run_engine(model: Model, props: list[str], opts: Options, depth: int) -> dict[str, Outcome]:
+def _run_engine(model: Model, props: list[str], opts: Options, depth: int,
+                progress: ProgressHook | None) -> dict[str, Outcome]:
     if opts.engine != "auto":
-        return runners(opts, depth)[opts.engine](model, props)
+        return runners(opts, depth)[opts.engine](model, props, progress=progress)  # type: ignore[call-arg]
     # A short explicit search in this process first: most scenarios are small enough for it
     # to finish, and then no engine process needs to be started at all.  The user's timeout
     # is one budget for both phases.
     t0 = time.monotonic()
     quick_budget = QUICK_SECONDS if opts.timeout is None else min(QUICK_SECONDS, opts.timeout / 2)
     quick = explicit.check(model, props, max_states=opts.max_states or QUICK_STATES,
-                           timeout=quick_budget)
+                           timeout=quick_budget, progress=progress)
     if all(portfolio.definitive(o) for o in quick.values()):
         return {n: replace(o, engine="auto→explicit") for n, o in quick.items()}
     left = None if opts.timeout is None else max(0.1, opts.timeout - (time.monotonic() - t0))
     engines = {k: v for k, v in runners(replace(opts, timeout=left), depth).items()
                if k in AUTO_RACE}
-    out = portfolio.race(model, props, engines, left)
+    out = portfolio.race(model, props, engines, left, progress)
     # the quick pass may know more than the race (it may even have decided a property)
     best = {n: quick[n] if portfolio.better(quick[n], o) else o for n, o in out.items()}
     return {n: replace(o, engine=f"auto→{o.engine}") for n, o in best.items()}
@@ -165,7 +177,8 @@ def replayed(model: Model, out: Outcome) -> Outcome:
 
 
 def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[str, ...],
-           opts: Options, on_model: Callable[[Model], None] | None = None) -> list[Verdict]:
+           opts: Options, on_model: Callable[[Model], None] | None = None,
+           progress: ProgressHook | None = None) -> list[Verdict]:
     if opts.engine not in ENGINES:
         raise DesignError(f"unknown engine '{opts.engine}'", hint="use " + " or ".join(ENGINES))
     known = set(design.merged.properties) | {"assertions"}
@@ -185,7 +198,7 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
         names = [p.name for p in model.properties if not prop_filter or p.name in prop_filter]
         expect = {e.prop: e for e in design.expect if e.scenario == scen.name}
         try:
-            outcomes = run_engine(model, names, opts, depth) if names else {}
+            outcomes = run_engine(model, names, opts, depth, progress) if names else {}
         except KeyboardInterrupt:
             # Ctrl-C: keep what is established, say unknown for the rest, stop here
             for name in names:

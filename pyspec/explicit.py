@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from pyspec import liveness
 from pyspec.evaluate import Fn, compile_expr
+from pyspec.progress import ProgressHook, Reporter
 from pyspec.successors import compiled, initial_states
 from pyspec.trace import Outcome, State, Trace
 from tlamodel.ir import DeadlockFree, Invariant, Liveness, Model
@@ -53,12 +54,14 @@ Parents = dict[State, "tuple[State, int] | None"]
 
 
 def check(model: Model, properties: list[str] | None = None,
-          max_states: int | None = None, timeout: float | None = None) -> dict[str, Outcome]:
+          max_states: int | None = None, timeout: float | None = None,
+          progress: ProgressHook | None = None) -> dict[str, Outcome]:
     """Check ``properties`` (default: all of the model's) by exhaustive BFS.
 
     Stops when every requested property is violated, the state space is exhausted, or
     ``max_states`` distinct states / ``timeout`` seconds are reached (then the properties
-    not yet violated are ``unknown``)."""
+    not yet violated are ``unknown``).  ``progress`` (pyspec.progress) gets the states
+    found, states per second, the queue and the BFS layer while the search runs."""
     names = [p.name for p in model.properties] if properties is None else list(properties)
     known = {p.name for p in model.properties}
     for n in names:
@@ -69,19 +72,21 @@ def check(model: Model, properties: list[str] | None = None,
         return {}
     live = [n for n in names if isinstance(model.property(n), Liveness)]
     if not live:
-        search = _Search(model, dict.fromkeys(names), max_states, timeout)
+        search = _Search(model, dict.fromkeys(names), max_states, timeout, progress)
         return search.run()
     # Liveness properties go to the product/SCC engine (pyspec.liveness); both searches
     # share one wall-clock budget, the state limit applies to each.
     t0 = time.monotonic()
     safety = [n for n in names if n not in live]
-    out = _Search(model, dict.fromkeys(safety), max_states, timeout).run() if safety else {}
+    out = (_Search(model, dict.fromkeys(safety), max_states, timeout, progress).run()
+           if safety else {})
     left = None if timeout is None else timeout - (time.monotonic() - t0)
     if left is not None and left <= 0:
         out.update({n: Outcome(n, "unknown", -1, seconds=time.monotonic() - t0, engine=ENGINE,
                                reason=f"timeout {float(timeout)}s") for n in live})  # type: ignore[arg-type]
     else:
-        out.update(liveness.check(model, live, max_states=max_states, timeout=left))
+        out.update(liveness.check(model, live, max_states=max_states, timeout=left,
+                                  progress=progress))
     return {n: out[n] for n in names}
 
 
@@ -126,9 +131,11 @@ class _Search:
     wanted: dict[str, None]
     max_states: int | None
     timeout: float | None
+    progress: ProgressHook | None = None
 
     def __post_init__(self) -> None:
         self.start = time.monotonic()
+        self.reporter = Reporter(ENGINE, self.progress, start=self.start)
         self.cm = compiled(self.model)
         index = self.cm.index
         self.parents: Parents = {}
@@ -196,14 +203,19 @@ class _Search:
         layer: list[State] = list(parents)
         depth = 0
         expanded = 0
+        layer_base = 0             # states expanded before the current layer
         max_states = self.max_states if self.max_states is not None else -1
+        report = self.reporter.active
         while layer:
             self.layer_depth = depth
             nxt: list[State] = []
             for s in layer:
                 expanded += 1
-                if expanded % _CLOCK_EVERY == 0 and self._clock_hit():
-                    return
+                if expanded % _CLOCK_EVERY == 0:
+                    if self._clock_hit():
+                        return
+                    if report:   # queue: the rest of this layer and the next one so far
+                        self._report(depth, len(layer) - expanded + layer_base + len(nxt))
                 any_enabled = False
                 for a in candidates(s):
                     if not a.guard(s):
@@ -229,7 +241,14 @@ class _Search:
             if nxt:
                 depth += 1
                 self.diameter = depth
+            layer_base += len(layer)
             layer = nxt
+
+    def _report(self, depth: int, queue: int) -> None:
+        seconds = time.monotonic() - self.start
+        n = len(self.parents)
+        self.reporter.report(depth=depth, states=n, queue=queue,
+                             rate=n / seconds if seconds > 0 else None)
 
     # ------------------------------------------------------------ properties
     def _check_invariants(self, s: State) -> None:

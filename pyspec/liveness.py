@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pyspec.evaluate import Fn, compile_expr
+from pyspec.progress import ProgressHook, Reporter
 from pyspec.successors import compiled, initial_states
 from pyspec.trace import Outcome, State, Trace
 from tlamodel.ir import FALSE, Expr, Liveness, Model, conj, neg
@@ -163,13 +164,16 @@ class _Stop(Exception):
 
 
 def check(model: Model, properties: list[str] | None = None,
-          max_states: int | None = None, timeout: float | None = None) -> dict[str, Outcome]:
+          max_states: int | None = None, timeout: float | None = None,
+          progress: ProgressHook | None = None) -> dict[str, Outcome]:
     """Check the ``Liveness`` properties ``properties`` (default: all of the model's).
 
     ``violated`` carries a lasso trace (see the module doc) with ``depth = len(actions)``;
     ``holds`` is always exhaustive (``depth`` = BFS diameter, ``states`` = reachable states);
     ``unknown`` when ``max_states`` distinct states or ``timeout`` seconds are reached, with
-    ``depth = -1`` (a partial state graph establishes nothing about liveness)."""
+    ``depth = -1`` (a partial state graph establishes nothing about liveness).
+    ``progress`` (pyspec.progress) gets the states found and the phase (state graph,
+    then the lasso search of each property)."""
     t0 = time.monotonic()
     names = ([p.name for p in model.properties if isinstance(p, Liveness)]
              if properties is None else list(dict.fromkeys(properties)))
@@ -181,7 +185,7 @@ def check(model: Model, properties: list[str] | None = None,
         props.append(p)
     if not props:
         return {}
-    clock = _Clock(t0, timeout)
+    clock = _Clock(t0, timeout, Reporter(ENGINE, progress, start=t0) if progress else None)
     out: dict[str, Outcome] = {}
     try:
         g = _Graph.build(model, max_states, clock)
@@ -189,6 +193,7 @@ def check(model: Model, properties: list[str] | None = None,
         return {n: Outcome(n, "unknown", -1, states=clock.states, seconds=clock.elapsed(),
                            engine=ENGINE, reason=str(e)) for n in names}
     for p in props:
+        clock.phase = f"lasso search [{p.name}]"
         try:
             trace = _find_lasso(g, p, clock)
         except _Stop as e:
@@ -208,17 +213,24 @@ def check(model: Model, properties: list[str] | None = None,
 class _Clock:
     t0: float
     timeout: float | None
+    reporter: Reporter | None = None
     ticks: int = 0
     states: int = 0
+    phase: str = "state graph"
 
     def elapsed(self) -> float:
         return time.monotonic() - self.t0
 
     def tick(self) -> None:
         self.ticks += 1
-        if self.timeout is not None and self.ticks % _CLOCK_EVERY == 0 \
-                and self.elapsed() > self.timeout:
+        if self.ticks % _CLOCK_EVERY:
+            return
+        seconds = self.elapsed()
+        if self.timeout is not None and seconds > self.timeout:
             raise _Stop(f"timeout {float(self.timeout)}s")
+        if self.reporter is not None:
+            self.reporter.report(states=self.states, phase=self.phase,
+                                 rate=self.states / seconds if seconds > 0 else None)
 
 
 @dataclass
