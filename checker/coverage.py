@@ -313,14 +313,17 @@ def not_computed(scenario: str, reason: str) -> Coverage:
 
 def of_run(design: Design, verdicts: list[Verdict], engine: str, max_states: int | None = None,
            timeout: float | None = None) -> list[Coverage]:
-    """Coverage per scenario of a verify run."""
+    """Coverage per scenario of a verify run.
+
+    Each scenario is the file the verdicts were computed on (Verdict.spec): the design
+    need not list it, and two files may share a scenario name."""
     out: list[Coverage] = []
-    seen: list[str] = []
+    seen: list[tuple[str, int]] = []
     for v in verdicts:
-        if v.scenario not in seen:
-            seen.append(v.scenario)
-    for name in seen:
-        mine = [v for v in verdicts if v.scenario == name]
+        if (v.scenario, id(v.spec)) not in seen:
+            seen.append((v.scenario, id(v.spec)))
+    for name, spec_id in seen:
+        mine = [v for v in verdicts if v.scenario == name and id(v.spec) == spec_id]
         # Only where the explicit engine exhausted the state space: the exploration below
         # then costs about as much again, and anything cut short could not support a
         # "never reached" anyway.
@@ -329,7 +332,11 @@ def of_run(design: Design, verdicts: list[Verdict], engine: str, max_states: int
             out.append(not_computed(name, _why_not(mine, engine)))
             continue
         holding = [v.property for v in mine if v.status in ("holds", "proved")]
-        spec = design.scenario(name)
+        spec = next((v.spec for v in mine if v.spec is not None), None)
+        if spec is None:
+            out.append(not_computed(name, "the verdicts do not say which scenario file "
+                                          "was checked"))
+            continue
         out.append(analyse(design.model(spec), name, spec.run, holding, max_states, timeout))
     return out
 

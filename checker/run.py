@@ -196,7 +196,7 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
             on_model(model)
         skipped = design.skipped(scen)
         names = [p.name for p in model.properties if not prop_filter or p.name in prop_filter]
-        expect = {e.prop: e for e in design.expect if e.scenario == scen.name}
+        expect = design.expected(scen)
         try:
             outcomes = run_engine(model, names, opts, depth, progress) if names else {}
         except KeyboardInterrupt:
@@ -204,14 +204,14 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
             for name in names:
                 verdicts.append(Verdict(design.name, scen.name, name,
                                         Outcome(name, "unknown", -1, engine=opts.engine,
-                                                reason="interrupted"), model=model))
+                                                reason="interrupted"), model=model, spec=scen))
             break
         for name in names:
             verdicts.append(Verdict(design.name, scen.name, name, replayed(model, outcomes[name]),
-                                    expected=expect.get(name), model=model))
+                                    expected=expect.get(name), model=model, spec=scen))
         wanted = prop_filter or tuple(design.checked_properties())
         for name, why in skipped.items():
             if name in wanted:      # only what this design (or --property) would have checked
                 verdicts.append(Verdict(design.name, scen.name, name, None, skipped=why,
-                                        expected=expect.get(name), model=model))
+                                        expected=expect.get(name), model=model, spec=scen))
     return verdicts

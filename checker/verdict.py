@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from pyspec.trace import Outcome
 from tlamodel.ir import Model
-from tlamodel.spec import Expectation
+from tlamodel.spec import Expectation, SpecFile
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class Verdict:
     skipped: str = ""
     expected: Expectation | None = None
     model: Model | None = field(default=None, compare=False, repr=False)
+    #: the scenario checked: passes after the check (coverage) use it rather than look the
+    #: name up in the design, which need not list it (verify --scenario FILE)
+    spec: SpecFile | None = field(default=None, compare=False, repr=False)
 
     @property
     def status(self) -> str:

@@ -7,11 +7,12 @@ from pathlib import Path
 from tlamodel.cfg import ErrorRegistry, TaskCompiler
 from tlamodel.errors import DesignError, did_you_mean
 from tlamodel.fold import op
+from tlamodel.inherit import inherit
 from tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Liveness,
                          Model,
                          PcInfo, Property, SourceLoc, VarDecl, const, var)
 from tlamodel.lower import Env, Lowerer, same_kind, type_name
-from tlamodel.resolve import Merged, Resolver, _shown
+from tlamodel.resolve import Merged, Resolver
 from tlamodel.scope import Scope, build_scope, default_value, flat_vars
 from tlamodel.spec import Expectation, SpecFile
 from tlamodel.usage import stmt_calls
@@ -27,6 +28,8 @@ class Design:
     merged: Merged
     scenarios: list[SpecFile]
     resolver: Resolver
+    #: expectations after inheritance (tlamodel.inherit); None: the file's own ``expect:``
+    expectations: list[Expectation] | None = None
 
     @property
     def name(self) -> str:
@@ -38,21 +41,37 @@ class Design:
 
     @property
     def expect(self) -> list[Expectation]:
-        return self.spec.expect
+        return self.spec.expect if self.expectations is None else self.expectations
+
+    def lists(self, scenario: SpecFile) -> bool:
+        """Whether ``scenario`` is one of the design's own (listed or inherited) scenarios:
+        only those have expectations; a file from elsewhere may share a name only."""
+        return any(s is scenario for s in self.scenarios)
+
+    def expected(self, scenario: SpecFile) -> dict[str, Expectation]:
+        """Expected verdicts of ``scenario``, by property."""
+        if not self.lists(scenario):
+            return {}
+        return {e.prop: e for e in self.expect if e.scenario == scenario.name}
 
     def scenario(self, ref: str) -> SpecFile:
+        """A listed/inherited scenario by name or path, else any scenario file."""
         for s in self.scenarios:
             if ref in (s.name, s.path) or Path(s.path).resolve() == Path(ref).resolve():
                 return s
         p = Path(ref)
-        if p.suffix in (".yaml", ".yml") and p.is_file():
+        if p.suffix in (".yaml", ".yml") or len(p.parts) > 1:
+            if not p.is_file():
+                raise DesignError(f"scenario file {ref!r} not found")
             spec = self.resolver.read(p, str(p))
             if spec.kind != "scenario":
-                raise DesignError(f"{ref} is a {spec.kind}, not a scenario")
+                raise DesignError(f"{ref} is a {spec.kind} file, not a scenario")
             return spec
+        names = [s.name for s in self.scenarios]
         raise DesignError(f"design {self.name} has no scenario '{ref}'",
-                          hint=did_you_mean(ref, [s.name for s in self.scenarios]) or
-                          "known: " + ", ".join(s.name for s in self.scenarios))
+                          hint=did_you_mean(ref, names) or
+                          ("known: " + ", ".join(names) if names else
+                           "it lists none; pass a scenario file: --scenario path/to/scenario.yaml"))
 
     def checked_properties(self) -> list[str]:
         if self.spec.check is not None:
@@ -99,18 +118,15 @@ def _load_design(path: str | Path, allow_paths: tuple[Path, ...] = ()) -> Design
         raise DesignError(f"{path} is a scenario; verify a design that lists it",
                           spec.loc, hint="flagcheck verify DESIGN.yaml --scenario " + str(path))
     merged = resolver.merged(spec)
-    scenarios = []
-    for ref, loc in spec.scenarios:
-        sp = resolver.find(ref, spec.path, loc, "scenario")
-        s = resolver.read(sp, _shown(sp))
-        if s.kind != "scenario":
-            raise DesignError(f"{ref} is a {s.kind} file, not a scenario", loc)
-        scenarios.append(s)
-    names = [s.name for s in scenarios]
-    for e in spec.expect:
-        if e.scenario not in names:
-            raise DesignError(f"expect: unknown scenario '{e.scenario}'", e.loc,
-                              hint=did_you_mean(e.scenario, names))
+    inherited = inherit(resolver, spec)
+    scenarios = list(inherited.scenarios)
+    checked = None if spec.check is None else [n for n, _ in spec.check]
+    own = {(e.scenario, e.prop) for e in inherited.own_expect}
+    # an inherited expectation of a property this design does not check is not an error
+    # of this design (it is its base's); it just does not apply here
+    expectations = [e for e in inherited.expect
+                    if (e.scenario, e.prop) in own or checked is None or e.prop in checked]
+    for e in inherited.own_expect:
         if e.prop not in merged.properties and e.prop != ASSERTIONS:
             raise DesignError(f"expect: unknown property '{e.prop}'", e.prop_loc or e.loc,
                               hint=did_you_mean(e.prop, merged.properties))
@@ -118,7 +134,7 @@ def _load_design(path: str | Path, allow_paths: tuple[Path, ...] = ()) -> Design
             raise DesignError(f"expect: property '{e.prop}' is not in this design's check: list",
                               e.prop_loc or e.loc, hint="add it to check:, or drop the expectation")
     _check_overrides(spec, merged, scenarios)
-    return Design(spec, merged, scenarios, resolver)
+    return Design(spec, merged, scenarios, resolver, expectations)
 
 
 def _check_overrides(spec: SpecFile, merged: Merged, scenarios: list[SpecFile]) -> None:

@@ -20,7 +20,7 @@ COMMON_KEYS = {"flagcheck", "summary", "doc", "enums", "state", "define", "proce
                "properties", "includes"}
 KIND_KEYS = {
     "library": {"library", "extends"},
-    "design": {"design", "extends", "scenarios", "check", "bound", "expect"},
+    "design": {"design", "extends", "scenarios", "drop_scenarios", "check", "bound", "expect"},
     "scenario": {"scenario", "tasks", "signals", "run", "skip"},
 }
 SCOPES = ("global", "task", "group")
@@ -98,6 +98,8 @@ class SpecFile:
     properties: dict[str, PropSpec] = field(default_factory=dict)
     # design
     scenarios: list[tuple[str, SourceLoc]] = field(default_factory=list)
+    #: names of scenarios inherited through ``extends`` that this design does not check
+    drop_scenarios: list[tuple[str, SourceLoc]] = field(default_factory=list)
     check: list[tuple[str, SourceLoc]] | None = None
     bound: int | None = None
     expect: list[Expectation] = field(default_factory=list)
@@ -347,6 +349,8 @@ def _read_design(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
     if "scenarios" in top:
         seq = _need_list(doc, top, "scenarios", "scenario file paths")
         spec.scenarios = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
+    if "drop_scenarios" in top:
+        spec.drop_scenarios = _scenario_names(doc, top, "drop_scenarios")
     if "check" in top:
         seq = _need_list(doc, top, "check", "property names")
         spec.check = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
@@ -362,6 +366,28 @@ def _read_design(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
             pm = _need_map(doc, m, scen, "property: violated|holds")
             for prop in pm:
                 spec.expect.append(_expectation(doc, pm, str(scen), str(prop)))
+
+
+def _scenario_names(doc: YamlDoc, top: Any, key: str) -> list[tuple[str, SourceLoc]]:
+    """A list of scenario names (the ``scenario:`` key of each file, not its path): a bare
+    string or a nested value is almost always a mis-indented list, so it is refused."""
+    if not is_seq(top[key]):
+        v = top[key]
+        found = ("nothing" if v is None else "a single name" if isinstance(v, str) else
+                 f"a {_kind(v)}")
+        raise DesignError(f"'{key}' must be a list of scenario names, found {found}",
+                          doc.value_loc(top, key),
+                          hint=f"write '{key}: [{v}]'" if isinstance(v, str) else
+                          f"write e.g. '{key}: [oleg-on-cpu]'")
+    seq = top[key]
+    out = []
+    for i, v in enumerate(seq):
+        if not isinstance(v, str) or not v.strip():
+            raise DesignError(f"'{key}' entries must be scenario names, found "
+                              f"{'an empty name' if isinstance(v, str) else 'a ' + _kind(v)}",
+                              doc.value_loc(seq, i), hint=f"write e.g. '{key}: [oleg-on-cpu]'")
+        out.append((v.strip(), doc.value_loc(seq, i)))
+    return out
 
 
 def _expectation(doc: YamlDoc, pm: Any, scen: str, prop: str) -> Expectation:

@@ -13,6 +13,7 @@ given model any more: a variable, enum value or statement the design no longer h
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from checker import tracefmt
@@ -119,6 +120,8 @@ def encode_trace(model: Model, v: Verdict, design_file: str, reduced: bool = Tru
                            f"{trace.length} steps, replayed",
             "design": v.design,
             "scenario": v.scenario,
+            # the file checked, which the design need not list (verify --scenario FILE)
+            "scenario_file": model.meta.get("scenario_file"),
             "property": v.property,
             "reduced": reduced,
             "tasks": list(model.tasks),
@@ -248,9 +251,13 @@ def replay_saved(design: Any, saved: Saved, scenario_ref: str | None,
         raise BadTrace("the trace does not say which scenario it is for; pass --scenario")
     if not prop:
         raise BadTrace("the trace does not say which property it violates; pass --property")
+    meta = saved.trace.get("#meta") if isinstance(saved.trace.get("#meta"), dict) else {}
+    recorded = meta.get("scenario_file")
+    if (scenario_ref is None and isinstance(recorded, str) and Path(recorded).is_file()
+            and scen_ref not in [s.name for s in design.scenarios]):
+        scen_ref = recorded     # a scenario file the design does not list
     spec = design.scenario(scen_ref)
     model = design.model(spec)
-    meta = saved.trace.get("#meta") if isinstance(saved.trace.get("#meta"), dict) else {}
     if meta.get("reduced", True):
         model = reduce_model(model)
 
