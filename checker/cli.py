@@ -205,34 +205,43 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @main.command("compare")
 @click.argument("designs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True)
+              show_default=True,
+              help="markdown: the README's table (a row per design, a column per scenario); "
+                   "json: every scenario × property cell as well (docs/trace-format.md).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Write the comparison in --format to FILE (text at 100 "
+                                   "columns); the terminal then gets the text table.")
 @_engine_options
-def compare_cmd(designs: tuple[Path, ...], fmt: str, engine: str, depth: int | None,
-                timeout: float | None, max_states: int | None, debug: bool) -> None:
-    """Verdicts of several DESIGNS side by side: designs as rows, scenario × property as
-    columns.  Exits 1 if any cell is violated."""
-    from rich.table import Table
-    from rich.text import Text
+def compare_cmd(designs: tuple[Path, ...], fmt: str, output: Path | None, engine: str,
+                depth: int | None, timeout: float | None, max_states: int | None,
+                debug: bool) -> None:
+    """Verdicts of several DESIGNS side by side, one cell per design × scenario: "proved"
+    when every property the scenario checks holds in every reachable state, the violated
+    properties with their counterexample length ("deadlock@16"), "holds@K" when only
+    searched to depth K, "unknown" when a search was cut short.
 
-    from checker.regress import compare, markdown
+    Exits 1 if any cell is violated, 3 if none is but one is unknown."""
+    import io
+
+    from checker.regress import compare, markdown, print_text
 
     def run() -> int:
         opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states)
         c = compare(designs, opts)
-        if fmt == "markdown":
-            click.echo(markdown(c), nl=False)
-        elif fmt == "json":
-            click.echo(_compare_json(c), nl=False)
-        else:
-            t = Table(header_style="bold", show_lines=True)
-            t.add_column("design")
-            for s, p in c.columns:
-                t.add_column(f"{s}\n{p}", overflow="fold")
-            for d in c.designs:
-                row = [c.get(d, col) for col in c.columns]
-                t.add_row(d, *(Text(x, style="bold red" if x.startswith("violated") else
-                                    "green" if x == "proved" else "") for x in row))
-            Console(width=max(Console().width, 200)).print(t)
+        if fmt != "text" or output is not None:
+            if fmt == "markdown":
+                text = markdown(c)
+            elif fmt == "json":
+                text = _compare_json(c)
+            else:
+                buf = io.StringIO()
+                print_text(c, Console(file=buf, width=100, color_system=None, soft_wrap=False))
+                text = buf.getvalue()
+            _write(text, output)
+        if output is not None or fmt == "text":
+            print_text(c, Console(soft_wrap=False))
+        if output is not None:
+            click.echo(f"wrote {output} ({fmt})")
         if any(v.status == "unknown" for v in c.cells.values()) and not c.any_violated:
             return EXIT_UNKNOWN
         return 1 if c.any_violated else 0
@@ -241,7 +250,11 @@ def compare_cmd(designs: tuple[Path, ...], fmt: str, engine: str, depth: int | N
 
 
 def _compare_json(c: Any) -> str:
-    """``compare --format json``: ``flagcheck-compare`` version 1 (docs/trace-format.md)."""
+    """``compare --format json``: ``flagcheck-compare`` version 1 (docs/trace-format.md).
+
+    ``cells`` keeps one entry per scenario × property (what a script gating on one
+    property needs); ``scenario_cells`` adds the folded per-scenario cell the markdown
+    table shows, so both views come from one run."""
     from checker.formats.json import dumps
     from checker.regress import cell
     cells = []
@@ -254,9 +267,19 @@ def _compare_json(c: Any) -> str:
             cells.append({"design": d, "scenario": s, "property": p, "status": v.status,
                           "word": v.word(), "cell": cell(v),
                           "depth": o.depth if o else None, "engine": o.engine if o else None})
+    scenario_cells = []
+    for d in c.designs:
+        for s in c.scenarios:
+            sc = c.scenario_cell(d, s)
+            if sc.status:
+                scenario_cells.append({"design": d, "scenario": s, "status": sc.status,
+                                       "cell": sc.text})
     return dumps({"format": "flagcheck-compare", "version": 1, "designs": list(c.designs),
+                  "summaries": {d: c.summaries.get(d, "") for d in c.designs},
+                  "scenarios": [{"name": s, "control": s in c.controls} for s in c.scenarios],
                   "columns": [{"scenario": s, "property": p} for s, p in c.columns],
-                  "cells": cells, "any_violated": c.any_violated})
+                  "cells": cells, "scenario_cells": scenario_cells,
+                  "any_violated": c.any_violated})
 
 
 @main.command("replay")

@@ -3,13 +3,20 @@
 ``test`` is the regression runner: a design states the verdict it expects for every
 scenario × property (like the ``Result:`` line of a kernel litmus test), so a repository
 can keep known-bad designs and still gate on them.  ``compare`` lays the verdicts of several
-designs side by side (designs as rows, scenario × property as columns).
+designs side by side: one cell per design × scenario, folding the properties the scenario
+checks into one word (the README's table is its markdown output).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+from rich import box
+from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
 
 from checker.run import Options, verify
 from checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict
@@ -122,15 +129,73 @@ def cell(v: Verdict) -> str:
     return "unknown"
 
 
+#: How a violated property is named in a comparison cell: a reader of the table wants
+#: "lost signal", not the property's identifier.  Properties not listed keep their name.
+PROPERTY_WORDS = {"no_lost_signal": "lost signal", "no_deadlock": "deadlock",
+                  "assertions": "assertion"}
+
+
+def property_words(name: str) -> str:
+    """The words for a property in a per-scenario cell (``no_deadlock`` → ``deadlock``)."""
+    return PROPERTY_WORDS.get(name, name)
+
+
+@dataclass(frozen=True)
+class ScenarioCell:
+    """One design × scenario: every property the scenario checks, folded into one word.
+
+    ``status`` is the worst verdict among the checked properties (violated, then unknown,
+    then holds, then proved; ``skipped`` when the scenario checks none, ``""`` when the
+    design does not list the scenario) so renderers can style the cell without parsing it.
+    """
+    text: str
+    status: str
+
+
+def scenario_cell(verdicts: list[Verdict]) -> ScenarioCell:
+    """Fold one design × scenario's per-property verdicts into the cell the README shows.
+
+    Skipped properties do not count: "proved" means every property the scenario *checks*
+    holds in every reachable state.  Violations name each violated property and its
+    counterexample length, so two violations in one scenario are both visible.
+    """
+    checked = [v for v in verdicts if v.outcome is not None]
+    if not checked:
+        return ScenarioCell("—", "skipped") if verdicts else ScenarioCell("", "")
+    violated = [v for v in checked if v.status == "violated"]
+    if violated:
+        return ScenarioCell(", ".join(f"{property_words(v.property)}@{v.outcome.depth}"
+                                      for v in violated if v.outcome is not None), "violated")
+    if any(v.status == "unknown" for v in checked):
+        return ScenarioCell("unknown", "unknown")
+    bounded = [v.outcome.depth for v in checked if v.status == "holds" and v.outcome is not None]
+    if bounded:
+        return ScenarioCell(f"holds@{min(bounded)}", "holds")
+    return ScenarioCell("proved", "proved")
+
+
 @dataclass(frozen=True)
 class Comparison:
     designs: list[str]
     columns: list[tuple[str, str]]                       # (scenario, property)
     cells: dict[tuple[str, str, str], Verdict]           # (design, scenario, property)
+    summaries: dict[str, str] = field(default_factory=dict)     # design → its summary:
+    scenarios: list[str] = field(default_factory=list)          # in the order designs list them
+    controls: frozenset[str] = frozenset()                      # scenarios with control: true
 
     def get(self, design: str, col: tuple[str, str]) -> str:
         v = self.cells.get((design, *col))
         return cell(v) if v is not None else ""
+
+    def scenario_cell(self, design: str, scenario: str) -> ScenarioCell:
+        """The README cell of one design × scenario (see :func:`scenario_cell`)."""
+        return scenario_cell([v for (d, s, _), v in self.cells.items()
+                              if d == design and s == scenario])
+
+    def scenario_label(self, scenario: str) -> str:
+        """A scenario's column heading; a control scenario says so, because every design
+        is meant to violate it and a reader should not take those cells for bugs."""
+        return f"{scenario} (control)" if scenario in self.controls else scenario
 
     @property
     def any_violated(self) -> bool:
@@ -141,24 +206,82 @@ def compare(paths: tuple[Path, ...], opts: Options) -> Comparison:
     designs: list[str] = []
     columns: list[tuple[str, str]] = []
     cells: dict[tuple[str, str, str], Verdict] = {}
+    summaries: dict[str, str] = {}
+    scenarios: list[str] = []
+    controls: set[str] = set()
     for f in find_designs(paths):
         d = load_design(f)
         designs.append(d.name)
+        summaries[d.name] = d.spec.summary
+        for s in d.scenarios:
+            if s.name not in scenarios:
+                scenarios.append(s.name)
+            if s.control:
+                controls.add(s.name)
         for v in verify(d, (), (), opts):
             if (v.scenario, v.property) not in columns:
                 columns.append((v.scenario, v.property))
             cells[(d.name, v.scenario, v.property)] = v
-    return Comparison(designs, columns, cells)
+    return Comparison(designs, columns, cells, summaries, scenarios, frozenset(controls))
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell (a ``|`` would end the cell)."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def markdown(c: Comparison) -> str:
-    head = "| design | " + " | ".join(f"{s}<br>{p}" for s, p in c.columns) + " |"
-    sep = "|---" * (len(c.columns) + 1) + "|"
+    """The README's table: one row per design (name and summary), one column per scenario,
+    each cell the scenario's verdict folded over its properties; violations in bold."""
+    head = "| design | " + " | ".join(_md(c.scenario_label(s)) for s in c.scenarios) + " |"
+    sep = "|---" * (len(c.scenarios) + 1) + "|"
     rows = []
     for d in c.designs:
+        summary = c.summaries.get(d, "")
+        label = f"`{d}`" + (f" — {_md(summary)}" if summary else "")
         cells = []
-        for col in c.columns:
-            txt = c.get(d, col)
-            cells.append(f"**{txt}**" if txt.startswith("violated") else txt)
-        rows.append(f"| {d} | " + " | ".join(cells) + " |")
+        for s in c.scenarios:
+            sc = c.scenario_cell(d, s)
+            cells.append(f"**{sc.text}**" if sc.status == "violated" else sc.text)
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join([head, sep, *rows]) + "\n"
+
+
+_STYLE = {"violated": "bold red", "unknown": "bold yellow", "holds": "yellow",
+          "proved": "green", "skipped": "dim"}
+
+
+def print_text(c: Comparison, console: Console) -> None:
+    """``compare``'s terminal table, readable at the console's width.
+
+    Scenarios are rows and designs columns when that fits (full design names, never cut);
+    on a narrower console each design gets its own block of scenario lines instead, so
+    no name is shortened with "…" and no heading is folded letter by letter.
+    """
+    grid = Table(header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    grid.add_column("scenario", no_wrap=True)
+    for d in c.designs:
+        grid.add_column(d, no_wrap=True)
+    for s in c.scenarios:
+        row = [c.scenario_cell(d, s) for d in c.designs]
+        grid.add_row(c.scenario_label(s), *(Text(x.text, style=_STYLE.get(x.status, ""))
+                                            for x in row))
+    # measured unconstrained: console.measure() clamps to the width it is asked about
+    if Measurement.get(console, console.options.update_width(10_000), grid).maximum \
+            <= console.width:
+        console.print(grid)
+        console.print()
+        for d in c.designs:
+            if c.summaries.get(d):
+                console.print(Text.assemble((d, "bold"), f" — {c.summaries[d]}"))
+        return
+    width = max((len(c.scenario_label(s)) for s in c.scenarios), default=0)
+    for i, d in enumerate(c.designs):
+        if i:
+            console.print()
+        summary = c.summaries.get(d, "")
+        console.print(Text.assemble((d, "bold"), f" — {summary}" if summary else ""))
+        for s in c.scenarios:
+            sc = c.scenario_cell(d, s)
+            console.print(Text.assemble("  ", c.scenario_label(s).ljust(width), "  ",
+                                        (sc.text or "not listed", _STYLE.get(sc.status, "dim"))))

@@ -21,7 +21,7 @@ COMMON_KEYS = {"flagcheck", "summary", "doc", "enums", "state", "define", "proce
 KIND_KEYS = {
     "library": {"library", "extends"},
     "design": {"design", "extends", "scenarios", "drop_scenarios", "check", "bound", "expect"},
-    "scenario": {"scenario", "tasks", "signals", "run", "skip"},
+    "scenario": {"scenario", "tasks", "signals", "run", "skip", "control"},
 }
 SCOPES = ("global", "task", "group")
 _SIG = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*)\))?\s*$")
@@ -108,6 +108,9 @@ class SpecFile:
     signals: list[tuple[str, SourceLoc]] = field(default_factory=list)
     run: dict[str, tuple[tuple[A.Stmt, ...], SourceLoc]] = field(default_factory=dict)
     skip: dict[str, tuple[str, SourceLoc]] = field(default_factory=dict)
+    # a control scenario: one every design is meant to violate, to show the checker can
+    # say "violated" at all; reports mark it so a reader does not take its cells as bugs
+    control: bool = False
     loc: SourceLoc | None = None
 
 
@@ -430,6 +433,12 @@ def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
     if "signals" in top:
         seq = _need_list(doc, top, "signals", "signal names")
         spec.signals = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
+    if "control" in top:
+        if not isinstance(top["control"], bool):
+            raise DesignError(f"'control:' must be true or false, found {top['control']!r}",
+                              doc.value_loc(top, "control"),
+                              hint="control: true marks a scenario every design should violate")
+        spec.control = top["control"]
     if "skip" in top:
         sk = _need_map(doc, top, "skip", "property: why it is not meaningful here")
         for prop in sk:
