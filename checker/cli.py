@@ -173,10 +173,11 @@ def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tup
         console = _terminal()
         for report, verdicts, cov, _ in runs:
             if quiet:
-                from checker.report import verdict_table
+                from checker.report import print_skipped, verdict_table
                 if len(runs) > 1:
                     console.print(f"design {report.design} ({report.design_file})", style="bold")
                 console.print(verdict_table(verdicts))
+                print_skipped(console, verdicts)
                 print_findings(console, cov, strict)
             else:
                 print_report(console, verdicts, report.header)

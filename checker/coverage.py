@@ -90,6 +90,36 @@ class Coverage:
     def unreached_code(self) -> list[CodeUnit]:
         return [u for u, hit in self.code if not hit]
 
+    def unreached(self) -> list[str]:
+        """Every place the exploration never got to, with file:line: labels never reached,
+        statements none of whose actions fired, and branches never taken of statements that
+        ran (the actions behind "N/M actions fired")."""
+        model = self.model
+        if not self.computed or model is None:
+            return []
+        fired = self.actions_fired
+        out = []
+        for name, hit in self.labels:
+            if not hit:
+                a = next((a for a in model.actions if a.info.label == name), None)
+                where = f" ({a.task}: {_place(a.info.stack, a.info.loc)})" if a else ""
+                out.append(f"label {name} never reached{where}")
+        stmts: dict[tuple, list] = {}      # statement -> its actions, in model order
+        for a in model.actions:
+            key = (a.task, a.info.stack, a.info.loc, a.info.text)
+            stmts.setdefault(key, []).append(a)
+        for (task, stack, loc, text), acts in stmts.items():
+            shown = text if len(text) <= 100 else text[:99].rstrip() + "…"
+            if not any(a.index in fired for a in acts):
+                out.append(f"never reached: {task}: {shown} ({_place(stack, loc)})")
+                continue
+            for a in acts:
+                if a.index not in fired:
+                    from checker.tracefmt import abbrev, part
+                    what = ", ".join(abbrev(d, 120) for d in part(a.info).detail) or shown
+                    out.append(f"branch never taken: {task}: {what} ({_place(stack, loc)})")
+        return out
+
     def summary(self) -> str:
         if not self.computed:
             return f"{self.scenario}: coverage not computed ({self.reason})"
@@ -101,6 +131,12 @@ class Coverage:
         return (f"{self.scenario}: {len(self.actions_fired)}/{self.actions_total} actions fired "
                 f"in {self.states} states, {code_hit}/{len(self.code)} task-code statements "
                 f"reached{labels}{part}")
+
+
+def _place(stack: tuple[str, ...], loc: SourceLoc | None) -> str:
+    """"pause › schedule, linux-base.yaml:120"."""
+    fn = " › ".join(stack) or "task code"
+    return fn + (f", {loc.file.rsplit('/', 1)[-1]}:{loc.line}" if loc is not None else "")
 
 
 # ------------------------------------------------------------------ exploration

@@ -44,6 +44,8 @@ MAX_TEXT = 2000
 #: a sub-formula over one int/enum variable with at most this many values is rendered
 #: by its meaning ("pc in {a, b}") instead of its syntax (Spacer's bounds and bit tests)
 _MAX_ENUMERATE = 64
+#: program counter values a lemma is split over by place (a task has one per statement)
+_MAX_PLACES = 512
 #: seconds Spacer gets on its own before it is given checker.invgen's invariant
 ALONE_SECONDS = 10.0
 
@@ -386,6 +388,8 @@ class _Renderer:
         self.decls: dict[str, VarDecl] = {
             str(x): v for v, x in zip(model.vars, enc.vars_at(0).values())}
         self._free: dict[int, frozenset[str]] = {}
+        #: per program counter variable: its task and the name of each value's place
+        self.places = program_places(model)
 
     def show(self, f: z3.ExprRef) -> tuple[str, int]:
         """The text of ``f``, and how many of its lemmas only restate variable types."""
@@ -409,6 +413,11 @@ class _Renderer:
                 sem = self.by_meaning(e, next(iter(fv)))
                 if sem is not None:
                     return sem
+            pcs = sorted(n for n in fv if self.decls[n].name in self.places)
+            if pcs:
+                split = self.by_place(e, pcs[0])
+                if split is not None:
+                    return split
             if z3.is_true(e) or z3.is_false(e):
                 return "true" if z3.is_true(e) else "false"
             if z3.is_not(e):
@@ -457,12 +466,37 @@ class _Renderer:
         text = f"({d.type.elem.values[x.params()[0]]} in {d.name})"
         return text if n == 1 else "!" + text
 
+    def by_place(self, e: z3.ExprRef, name: str) -> str | None:
+        """``e`` case by case over the places of a program counter: "(T not at X || r)"
+        per group of places where the rest of ``e`` reads ``r``, so no raw pc number is
+        left in the text (Spacer mixes pcs into arithmetic: "A.pc - __error <= 0")."""
+        d = self.decls[name]
+        task, names = self.places[d.name]
+        vals = ir_domain(d.type)
+        if len(vals) > _MAX_PLACES:
+            return None
+        x = self.enc.vars_at(0)[d.name]
+        groups: dict[str, list[str]] = {}
+        for v in vals:
+            r = z3.simplify(z3.substitute(e, (x, self.enc.value(v, d.type))))
+            groups.setdefault(self.text(r), []).append(names.get(v, f"pc {v}"))  # type: ignore
+        every = [p for ps in groups.values() for p in ps]
+        if len(groups) == 1:
+            return next(iter(groups))
+        out = []
+        for r, ps in groups.items():
+            if r == "true":
+                continue
+            away = _place_text(task, every, [p for p in every if p not in ps])
+            out.append(away if r == "false" else f"({away} || {r})")
+        return " && ".join(out) if out else "true"
+
     def by_meaning(self, e: z3.ExprRef, name: str) -> str | None:
         d = self.decls[name]
         if isinstance(d.type, SetType):
             return None   # shown syntactically: "A in s" reads better than 2^n values
         vals = ir_domain(d.type)
-        if len(vals) > _MAX_ENUMERATE:
+        if len(vals) > (_MAX_PLACES if d.name in self.places else _MAX_ENUMERATE):
             return None
         x = self.enc.vars_at(0)[d.name]
         ok = []
@@ -472,7 +506,47 @@ class _Renderer:
                 return None
             if z3.is_true(r):
                 ok.append(v)
+        if d.name in self.places:
+            task, names = self.places[d.name]
+            return _place_text(task, [names.get(v, f"pc {v}") for v in vals],   # type: ignore
+                               [names.get(v, f"pc {v}") for v in ok])           # type: ignore
         return _set_text(d, vals, ok)
+
+
+def program_places(model: Model) -> dict[str, tuple[str, dict[int, str]]]:
+    """Per program counter variable: (task, value -> place).  A place is the statement's
+    label or its kernel function, with its file:line ("pause › schedule (linux-base.yaml:120)"),
+    so an invariant reads "T not at sleep (linux-base.yaml:150)" instead of "T.pc != 18"."""
+    from checker.tracefmt import label_at
+    out: dict[str, tuple[str, dict[int, str]]] = {}
+    for task, pc_var, infos in model.pcs:
+        names: dict[int, str] = {}
+        for v, info in enumerate(infos):
+            if info.text == "finished":
+                names[v] = "finished"
+                continue
+            what = label_at(model, task, pc_var, v) or " › ".join(info.stack) or "task code"
+            at = f" ({info.loc.file.rsplit('/', 1)[-1]}:{info.loc.line})" if info.loc else ""
+            names[v] = what + at
+        seen: dict[str, int] = {}
+        for name in names.values():
+            seen[name] = seen.get(name, 0) + 1
+        # two values at one place (one statement split in steps): tell them apart
+        out[pc_var] = (task, {v: n if seen[n] == 1 else f"{n} #{v}" for v, n in names.items()})
+    return out
+
+
+def _place_text(task: str, places: list[str], ok: list[str]) -> str:
+    """"T at X", "T not at X", "T at one of {X, Y}" -- whichever names fewer places."""
+    if len(ok) == len(places):
+        return "true"
+    if not ok:
+        return "false"
+    rest = [p for p in places if p not in ok]
+    neg = len(rest) < len(ok)
+    shown = rest if neg else ok
+    where = shown[0] if len(shown) == 1 else "one of {" + ", ".join(shown) + "}"
+    return f"{task} {'not at' if neg else 'at'} {where}"
 
 
 def _set_text(d: VarDecl, vals: tuple[object, ...], ok: list[object]) -> str:

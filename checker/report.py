@@ -21,6 +21,8 @@ from tlamodel.ir import Model
 
 STYLE = {"violated": "bold red", "proved": "bold green", "holds": "green",
          "unknown": "bold yellow", "skipped": "dim"}
+#: characters of a statement shown in a trace table cell (the JSON/ITF trace has all of it)
+STMT_CHARS = 160
 
 
 def verdict_table(verdicts: list[Verdict]) -> Table:
@@ -48,12 +50,19 @@ def trace_table(model: Model, v: Verdict) -> Table:
     t.add_column("changed", overflow="fold", max_width=40)
     for s in tracefmt.steps(model, v.outcome.trace):
         cell = Text()
-        cell.append(s.function + "\n", style="cyan")
-        if s.label:
-            cell.append(f"{s.label}: ", style="magenta")
-        cell.append(s.text)
-        for d in s.detail:
-            cell.append("\n" + d, style="dim")
+        for k, p in enumerate(s.parts):
+            if k:
+                cell.append("\n")
+            if len(s.parts) > 1:     # a merged step: each statement with its own place
+                cell.append(f"{k + 1}/{len(s.parts)} ", style="bold")
+            cell.append(p.function + "\n", style="cyan")
+            if p.label:
+                cell.append(f"{p.label}: ", style="magenta")
+            cell.append(tracefmt.abbrev(p.text, STMT_CHARS))
+            if p.branch:
+                cell.append(f" -> {p.branch}", style="bold")
+            for d in p.notes():
+                cell.append("\n" + d, style="dim")
         row = [str(s.number)] + [cell if task == s.task else Text("") for task in tasks]
         row.append(Text("\n".join(f"{c.var}: {c.old} → {c.new}" for c in s.changes), style="yellow"))
         t.add_row(*row)
@@ -82,9 +91,7 @@ def print_counterexample(console: Console, v: Verdict) -> None:
         console.print(Text(f"run-time error: {err}", style="bold red"))
     console.print(Text("At the end:", style="bold"))
     for end in tracefmt.task_ends(model, last, enabled(model, last)):
-        where = "finished" if end.where == "finished" else f"in {end.function}: {end.where}"
-        state = " (cannot step)" if end.blocked else ""
-        console.print(f"  {end.task}: {where}{state}")
+        console.print(Text(f"  {end.task}: {tracefmt.where(end, STMT_CHARS)}"))
     values = tracefmt.final_values(model, last, tracefmt.invariant_expr(model, v.property))
     if values and tracefmt.invariant_expr(model, v.property) is not None:
         console.print(Text("Values the property reads:", style="bold"))
@@ -98,13 +105,19 @@ def print_report(console: Console, verdicts: list[Verdict], header: str) -> None
     for v in verdicts:
         if v.status == "violated":
             print_counterexample(console, v)
-    for v in verdicts:
-        if v.status == "skipped":
-            console.print(Text(f"not checked: {v.property} on {v.scenario}: {v.skipped}", style="dim"))
+    print_skipped(console, verdicts)
     for v in verdicts:   # a PDR proof comes with its inductive invariant, in the design's names
         o = v.outcome
         if o is not None and v.status == "proved" and "invariant" in o.reason:
             console.print(Text(f"{v.property} on {v.scenario}: {o.reason}", style="dim"))
+
+
+def print_skipped(console: Console, verdicts: list[Verdict]) -> None:
+    """Why each "not checked (reason below)" row was not checked (also under --quiet: the
+    table promises the reason)."""
+    for v in verdicts:
+        if v.status == "skipped":
+            console.print(Text(f"not checked: {v.property} on {v.scenario}: {v.skipped}", style="dim"))
 
 
 def print_coverage(console: Console, coverage: list[Coverage], strict: bool = False) -> None:
@@ -114,6 +127,8 @@ def print_coverage(console: Console, coverage: list[Coverage], strict: bool = Fa
     console.print(Text("Coverage (explicit-state exploration of each scenario):", style="bold"))
     for c in coverage:
         console.print(Text("  " + c.summary(), style="" if c.computed else "dim"))
+        for line in c.unreached():
+            console.print(Text("    " + line, style="dim"))
     print_findings(console, coverage, strict)
 
 

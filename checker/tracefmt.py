@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker.verdict import Verdict
+from pyspec.evaluate import evaluate
 from pyspec.successors import enabled
 from pyspec.trace import State, Trace
-from tlamodel.ir import Expr, Invariant, Model, SourceLoc, free_vars, show_value
+from tlamodel.ir import Action, Expr, Invariant, Model, SourceLoc, StepInfo, free_vars, show_value
 
 
 @dataclass(frozen=True)
@@ -24,17 +25,43 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One statement a step runs.  A step merged by tlamodel.reduce runs several, each
+    with its own label, kernel function and source line; any other step runs one."""
+    text: str                         # the whole statement, never abbreviated
+    label: str | None
+    function: str                     # "pause › schedule", or "(task code)"
+    stack: tuple[str, ...]
+    loc: SourceLoc | None
+    #: the branch this statement itself took ("true" for an if whose condition held)
+    branch: str | None
+    #: every branch decision, each naming its statement ("if (wants_signal(p, sig)) -> false")
+    detail: tuple[str, ...]
+
+    def head(self, text: str | None = None) -> str:
+        """"label: statement -> branch" (``text`` replaces the statement, e.g. abbreviated)."""
+        return ((f"{self.label}: " if self.label else "") + (self.text if text is None else text)
+                + (f" -> {self.branch}" if self.branch else ""))
+
+    def notes(self) -> tuple[str, ...]:
+        """The branch decisions taken inside the statement (its own is in ``head``)."""
+        own = f"{self.text} -> {self.branch}" if self.branch else None
+        return tuple(d for d in self.detail if d != own)
+
+
+@dataclass(frozen=True)
 class Step:
     number: int
     task: str
     function: str     # "pause › schedule"
-    text: str
+    text: str         # the whole statement (of a merged step: its parts joined by " ; ")
     label: str | None
-    detail: tuple[str, ...]
+    detail: tuple[str, ...]           # every part's branch decisions, each naming its statement
     changes: tuple[Change, ...]
     action: int = -1                  # index into Model.actions
     loc: SourceLoc | None = None      # where the statement is written
     stack: tuple[str, ...] = ()       # the inlined kernel functions, outermost first
+    parts: tuple[Part, ...] = ()      # the statements it runs, in order (one unless merged)
 
 
 @dataclass(frozen=True)
@@ -43,6 +70,8 @@ class TaskEnd:
     where: str        # the statement it is at, or "finished"
     function: str
     blocked: bool     # not finished and cannot step
+    loc: SourceLoc | None = None
+    label: str | None = None
 
 
 def changes(model: Model, pre: State, post: State) -> tuple[Change, ...]:
@@ -53,15 +82,95 @@ def changes(model: Model, pre: State, post: State) -> tuple[Change, ...]:
     return tuple(out)
 
 
+def function_of(stack: tuple[str, ...]) -> str:
+    return " › ".join(stack) or "(task code)"
+
+
+def part(info: StepInfo) -> Part:
+    """The statement of ``info`` with each branch decision naming its statement.
+
+    The front end records an if's or while's own outcome as a bare "-> true" (the statement
+    is next to it in the unmerged step); inside a merged step that would no longer say which
+    statement it is about, so it is spelled out here."""
+    branch = None
+    detail = []
+    for d in info.detail:
+        if " -> " in d and not d.startswith("->"):     # already "statement -> outcome"
+            detail.append(d)
+            continue
+        word = d[2:].strip() if d.startswith("->") else d    # "-> true", "branch 2", "p = T"
+        branch = branch or word
+        detail.append(f"{info.text} -> {word}")
+    return Part(info.text, info.label, function_of(info.stack), info.stack, info.loc, branch,
+                tuple(detail))
+
+
+def parts_of(a: Action) -> tuple[Part, ...]:
+    return tuple(part(p.info) for p in a.parts) if a.parts else (part(a.info),)
+
+
 def steps(model: Model, trace: Trace) -> list[Step]:
     rows = []
     for i, a_idx in enumerate(trace.actions):
         a = model.actions[a_idx]
-        rows.append(Step(i + 1, a.task, " › ".join(a.info.stack) or "(task code)", a.info.text,
-                         a.info.label, a.info.detail,
+        ps = parts_of(a)
+        rows.append(Step(i + 1, a.task, function_of(a.info.stack), a.info.text,
+                         a.info.label, tuple(d for p in ps for d in p.detail),
                          changes(model, trace.states[i], trace.states[i + 1]),
-                         a_idx, a.info.loc, a.info.stack))
+                         a_idx, a.info.loc, a.info.stack, ps))
     return rows
+
+
+def _pc_conjunct(guard: Expr, pc_var: str) -> object:
+    """The constant k of the ``pc == k`` conjunct of ``guard`` (None if it has none)."""
+    if guard.op == "eq" and guard.args[0].op == "var" and guard.args[0].name == pc_var \
+            and guard.args[1].op == "const":
+        return guard.args[1].value
+    if guard.op == "and":
+        for g in guard.args:
+            k = _pc_conjunct(g, pc_var)
+            if k is not None:
+                return k
+    return None
+
+
+def _apply(a: Action, state: State, idx: dict[str, int]) -> State:
+    out = list(state)
+    for name, e in a.updates:
+        out[idx[name]] = evaluate(e, state, idx)
+    return tuple(out)
+
+
+def blocked_at(model: Model, task: str, pc_var: str, state: State) -> StepInfo | None:
+    """The statement ``task`` (which cannot step in ``state``) is really waiting at.
+
+    After reduction the task's pc may sit at a private statement (an ``if``) merged into the
+    ``await`` after it: the merged step is disabled because the await is.  Running each
+    merged step's parts from ``state`` finds the first part whose guard is false along the
+    path the task would take; None when the statement at the pc itself is the one."""
+    idx = model.var_index()
+    pc = state[idx[pc_var]]
+    best: tuple[int, StepInfo] | None = None
+    for a in model.actions:
+        if a.task != task or not a.parts or _pc_conjunct(a.guard, pc_var) != pc:
+            continue
+        s = state
+        for k, p in enumerate(a.parts):
+            if not evaluate(p.guard, s, idx):
+                if k > 0 and (best is None or k > best[0]):
+                    best = (k, p.info)
+                break
+            s = _apply(p, s, idx)
+    return None if best is None else best[1]
+
+
+def label_at(model: Model, task: str, pc_var: str, pc: object) -> str | None:
+    """The label of the statement at program counter value ``pc`` of ``task``, if any."""
+    for a in model.actions:
+        first = a.parts[0] if a.parts else a
+        if a.task == task and first.info.label and _pc_conjunct(first.guard, pc_var) == pc:
+            return first.info.label
+    return None
 
 
 def task_ends(model: Model, state: State, enabled: list[int]) -> list[TaskEnd]:
@@ -71,7 +180,13 @@ def task_ends(model: Model, state: State, enabled: list[int]) -> list[TaskEnd]:
     for task, pc_var, infos in model.pcs:
         info = infos[int(state[idx[pc_var]])]
         finished = info.text == "finished"
-        ends.append(TaskEnd(task, info.text, " › ".join(info.stack), not finished and task not in movers))
+        blocked = not finished and task not in movers
+        real = blocked_at(model, task, pc_var, state) if blocked else None
+        if real is not None:
+            ends.append(TaskEnd(task, real.text, " › ".join(real.stack), True, real.loc, real.label))
+        else:
+            label = label_at(model, task, pc_var, state[idx[pc_var]])
+            ends.append(TaskEnd(task, info.text, " › ".join(info.stack), blocked, info.loc, label))
     return ends
 
 
@@ -118,12 +233,21 @@ def ending(model: Model, trace: Trace, prop: str) -> Ending:
                   error_message(model, last), values)
 
 
-def where(end: TaskEnd) -> str:
-    """"finished" or "in pause › schedule: <statement> (cannot step)"."""
+def abbrev(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters for display ("…" marks the cut).  Only the reports
+    a person reads abbreviate; traces keep the whole statement."""
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def where(end: TaskEnd, width: int | None = None) -> str:
+    """"finished" or "in pause › schedule: sleep: <statement> (file:line) (cannot step)"."""
     if end.where == "finished":
         return "finished"
     fn = f"{end.function}: " if end.function else ""
-    return f"in {fn}{end.where}" + (" (cannot step)" if end.blocked else "")
+    text = end.where if width is None else abbrev(end.where, width)
+    label = f"{end.label}: " if end.label else ""
+    at = f" ({end.loc.file.rsplit('/', 1)[-1]}:{end.loc.line})" if end.loc is not None else ""
+    return f"in {fn}{label}{text}{at}" + (" (cannot step)" if end.blocked else "")
 
 
 def change_text(c: Change) -> str:
@@ -173,8 +297,11 @@ def plain_lines(model: Model, trace: Trace) -> list[str]:
         head = f"{s.number:>{width}} | {s.task}: {s.function}"
         lines.append(head)
         pad = " " * width + " |     "
-        lines.append(pad + (f"{s.label}: " if s.label else "") + s.text)
-        lines += [pad + d for d in s.detail]
+        for k, p in enumerate(s.parts):
+            if len(s.parts) > 1:
+                lines.append(pad + f"[{k + 1}/{len(s.parts)}] {p.function}")
+            lines.append(pad + p.head())
+            lines += [pad + "  " + d for d in p.notes()]
         lines += [pad + "changed " + change_text(c) for c in s.changes]
     return lines
 

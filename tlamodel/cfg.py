@@ -77,8 +77,6 @@ class ErrorRegistry:
         return self.messages.index(message)
 
 
-def _short(text: str, n: int = 100) -> str:
-    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 class TaskCompiler:
@@ -148,8 +146,9 @@ class TaskCompiler:
 
     def info(self, s: A.Stmt, frame: Frame, label: str | None, detail: tuple[str, ...] = (),
              text: str | None = None) -> StepInfo:
-        return StepInfo(_short(text if text is not None else s.text), s.loc, label, frame.stack,
-                        detail)
+        # the whole statement: traces (JSON, ITF) are read by machines, and the reports
+        # abbreviate for display themselves
+        return StepInfo(text if text is not None else s.text, s.loc, label, frame.stack, detail)
 
     def emit(self, src: int, dst: int, guard: Expr, updates: dict[str, Expr],
              errs: list[tuple[Expr, str]], info: StepInfo) -> None:
@@ -196,7 +195,7 @@ class TaskCompiler:
                 assert isinstance(dst, int)
                 self.emit(p, dst, path.guard, self.changed(path), path.errors,
                           self.info(s, frame, label, tuple(path.notes),
-                                    _short("atomic " + text, 72) if isinstance(s, A.Atomic)
+                                    "atomic " + text if isinstance(s, A.Atomic)
                                     else text))
 
     def jump_target(self, s: A.Jump, frame: Frame) -> int | LabelRef:

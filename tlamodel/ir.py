@@ -281,6 +281,10 @@ class Action:
     guard: Expr
     updates: tuple[tuple[str, Expr], ...]
     info: StepInfo
+    #: for a step merged by tlamodel.reduce: the original actions it runs, in order (each
+    #: with its own guard, updates and statement), so a trace can show every statement with
+    #: its own label and say which one a blocked task is really waiting at; () otherwise
+    parts: tuple["Action", ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -159,10 +159,11 @@ def compose(a: Action, b: Action) -> Action:
     upd = dict(a.updates)
     for n, e in b.updates:
         upd[n] = subst(e, sigma, memo)
-    text = f"{a.info.text} ; {b.info.text}"
-    info = StepInfo(text if len(text) <= 160 else text[:157] + "...", b.info.loc,
+    # the whole text (reports abbreviate it for display; traces and replay need all of it)
+    info = StepInfo(f"{a.info.text} ; {b.info.text}", b.info.loc,
                     b.info.label or a.info.label, b.info.stack, a.info.detail + b.info.detail)
-    return Action(-1, a.task, guard, tuple(upd.items()), info)
+    return Action(-1, a.task, guard, tuple(upd.items()), info,
+                  (a.parts or (a,)) + (b.parts or (b,)))
 
 
 def reduce_model(model: Model) -> Model:

@@ -123,8 +123,8 @@ class _Builder:
             brace = s.find("{")
             if brace > 0:
                 s = s[:brace]
-        s = _WS.sub(" ", s).strip()
-        return s if len(s) <= 100 else s[:97] + "..."
+        # whole: traces carry the statement verbatim; reports abbreviate it for display
+        return _WS.sub(" ", s).strip()
 
     # -- statements
     def block(self, t: Tree) -> A.Block:

@@ -62,6 +62,16 @@ def _text(x: float, y: float, lines: list[str], cls: str) -> str:
     return f'<text class="{cls}" x="{x:.0f}" y="{y:.0f}">{spans}</text>'
 
 
+def full_text(s: tracefmt.Step) -> str:
+    """Every statement of a step, whole, with its labels and branch decisions (the hover
+    text of its box: the drawing itself cuts long statements)."""
+    lines = [f"{s.number}. {s.task}:"]
+    for p in s.parts:
+        lines.append(f"{p.function}: {p.head()}")
+        lines += [f"  {d}" for d in p.notes()]
+    return "\n".join(lines)
+
+
 def swimlane(v: Verdict) -> str:
     model = v.model
     assert model is not None and v.outcome is not None and v.outcome.trace is not None
@@ -76,12 +86,23 @@ def swimlane(v: Verdict) -> str:
     cells = []
     y = HEAD_H
     for s in rows:
-        stmt = _wrap((f"{s.label}: " if s.label else "") + s.text, WRAP, MAX_STMT_LINES)
-        detail = [d for ds in s.detail for d in _wrap(ds, WRAP, 1)][:3]
+        # (class, lines) in drawing order; a merged step lists each statement with its own
+        # kernel function and label.  Long statements are cut here; the box's <title> (shown
+        # on hover) has every statement whole.
+        segs: list[tuple[str, list[str]]] = []
+        for k, p in enumerate(s.parts):
+            if len(s.parts) > 1:
+                segs.append(("fn", _wrap(f"{k + 1}/{len(s.parts)} {p.function}", WRAP + 8, 1)))
+            elif k == 0:
+                segs.append(("fn", _wrap(s.function, WRAP + 8, 1)))
+            segs.append(("stmt", _wrap(p.head(), WRAP, MAX_STMT_LINES)))
+            notes = [d for ds in p.notes() for d in _wrap(ds, WRAP, 1)][:3]
+            if notes:
+                segs.append(("detail", notes))
         changes = [ln for c in s.changes for ln in _wrap(tracefmt.change_text(c), CHANGE_WRAP, 2)]
-        n = max(1 + len(stmt) + len(detail), len(changes), 1)
+        n = max(sum(len(ls) for _, ls in segs), len(changes), 1)
         h = n * LINE_H + 2 * PAD
-        cells.append((s, stmt, detail, changes, y, h))
+        cells.append((s, segs, changes, y, h))
         y += h
     end = tracefmt.ending(model, trace, v.property)
     end_lines = [f"{v.property} is violated after step {trace.length}."]
@@ -102,7 +123,7 @@ def swimlane(v: Verdict) -> str:
            f"<title>{escape(tracefmt.verdict_sentence(v))}</title>"]
     # row separators and step numbers
     out.append('<g class="rows">')
-    for s, _, _, _, ry, h in cells:
+    for s, _, _, ry, h in cells:
         out.append(f'<line class="row-line" x1="0" x2="{width}" y1="{ry + h}" y2="{ry + h}"/>')
         out.append(f'<text class="num" x="{NUM_W - 8}" y="{ry + PAD + 11}" '
                    f'text-anchor="end">{s.number}</text>')
@@ -116,23 +137,22 @@ def swimlane(v: Verdict) -> str:
                    f'text-anchor="middle">{escape(t)}</text>')
         out.append(f'<line class="lifeline" x1="{x + LANE_W / 2:.0f}" x2="{x + LANE_W / 2:.0f}" '
                    f'y1="{HEAD_H}" y2="{y}"/>')
-        for s, stmt, detail, _, ry, h in cells:
+        for s, segs, _, ry, h in cells:
             if s.task != t:
                 continue
-            full = f"{s.number}. {s.task}: {s.function}: {s.text}"
             out.append(f'<g class="step" data-step="{s.number}" data-task="{escape(t)}">'
-                       f"<title>{escape(full)}</title>")
+                       f"<title>{escape(full_text(s))}</title>")
             out.append(f'<rect class="box" x="{x + 6}" y="{ry + 3}" width="{LANE_W - 12}" '
                        f'height="{h - 6}" rx="4"/>')
-            out.append(_text(x + 12, ry + PAD + 9, _wrap(s.function, WRAP + 8, 1), "fn"))
-            out.append(_text(x + 12, ry + PAD + 9 + LINE_H, stmt, "stmt"))
-            if detail:
-                out.append(_text(x + 12, ry + PAD + 9 + LINE_H * (1 + len(stmt)), detail, "detail"))
+            ly = ry + PAD + 9
+            for cls, lines in segs:
+                out.append(_text(x + 12, ly, lines, cls))
+                ly += LINE_H * len(lines)
             out.append("</g>")
         out.append("</g>")
     out.append('<g class="changes">')
     out.append(f'<text class="lane-head" x="{change_x + 10}" y="22">changed</text>')
-    for s, _, _, changes, ry, h in cells:
+    for s, _, changes, ry, h in cells:
         if not changes:
             continue
         out.append(f'<g class="change" data-step="{s.number}">')
@@ -203,7 +223,11 @@ def render(report: Report) -> str:
         out.append("</ul>")
     if report.coverage:
         out.append("<h2>Coverage</h2><ul>")
-        out += [f"<li>{escape(c.summary())}</li>" for c in report.coverage]
+        for c in report.coverage:
+            missed = c.unreached()
+            out.append(f"<li>{escape(c.summary())}" + (
+                '<ul class="unreached">' + "".join(f"<li>{escape(m)}</li>" for m in missed)
+                + "</ul>" if missed else "") + "</li>")
         out.append("</ul>")
     out += ["</body>", "</html>", ""]
     return "\n".join(out)

@@ -108,6 +108,12 @@ def encode_trace(model: Model, v: Verdict, design_file: str, reduced: bool = Tru
                 "function": r.function, "label": r.label, "detail": list(r.detail),
                 "loc": str(r.loc) if r.loc is not None else None,
                 "changed": [c.var for c in r.changes],
+                # the statements the step runs, in order, each with its own label and place
+                # (several when tlamodel.reduce merged task-private steps into this one)
+                "parts": [{"text": p.text, "label": p.label, "function": p.function,
+                           "stack": list(p.stack), "branch": p.branch, "detail": list(p.detail),
+                           "loc": str(p.loc) if p.loc is not None else None}
+                          for p in r.parts],
             })
         st["#meta"] = meta
         states.append(st)

@@ -60,9 +60,13 @@ def counterexample(v: Verdict) -> list[str]:
     tasks = list(model.tasks)
     rows = []
     for s in tracefmt.steps(model, trace):
-        lines = [f"<sub>{cell(s.function)}</sub>",
-                 (f"<b>{cell(s.label)}:</b> " if s.label else "") + code(s.text)]
-        lines += [f"<sub>{cell(d)}</sub>" for d in s.detail]
+        lines = []
+        for k, p in enumerate(s.parts):     # a merged step: each statement with its own label
+            n = f"{k + 1}/{len(s.parts)} " if len(s.parts) > 1 else ""
+            lines += [f"<sub>{n}{cell(p.function)}</sub>",
+                      (f"<b>{cell(p.label)}:</b> " if p.label else "") + code(p.text)
+                      + (f" {cell('->')} <b>{cell(p.branch)}</b>" if p.branch else "")]
+            lines += [f"<sub>{cell(d)}</sub>" for d in p.notes()]
         mine = "<br>".join(lines)
         changed = "<br>".join(f"<b>{cell(c.var)}</b>: {cell(c.old)} → {cell(c.new)}"
                               for c in s.changes)
@@ -110,7 +114,9 @@ def render(report: Report) -> str:
         out += ["", "</details>", ""]
     if report.coverage:
         out += ["<details><summary>coverage</summary>", ""]
-        out += [f"- {cell(c.summary())}" for c in report.coverage]
+        for c in report.coverage:
+            out.append(f"- {cell(c.summary())}")
+            out += [f"  - {cell(m)}" for m in c.unreached()]
         out += ["", "</details>", ""]
     for f in report.findings:
         out += [f"> ⚠️ **warning:** {cell(f.message)}", ""]
