@@ -195,7 +195,7 @@ def _update(runs: list[DesignRun]) -> int:
     for r in runs:
         u = update_file(r.path, r.verdicts)
         files += u.written
-        for ch in u.changes:
+        for ch in sorted(u.changes, key=lambda c: c.line):
             changed += 1
             old = ch.old if ch.old is not None else "(none)"
             click.echo(f"{r.path}:{ch.line}: {ch.scenario} / {ch.property}: {old} -> {ch.new}")
