@@ -73,7 +73,9 @@ def race(model: Model, props: list[str], runners: dict[str, Runner],
     pending = set(procs)
     try:
         while pending and not all(n in best and definitive(best[n]) for n in props):
-            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                break             # progress reports must not keep a late race going
             try:
                 name, res = q.get(timeout=wait)
             except queue.Empty:
@@ -85,6 +87,8 @@ def race(model: Model, props: list[str], runners: dict[str, Runner],
                              else replace(res, engine=f"{name}→{res.engine}"))
                 continue
             pending.discard(name)
+            if progress is not None:     # its last figures are no longer news
+                progress(Progress(name, 0.0, phase="finished"))
             if isinstance(res, str):
                 failures.append(f"{name}: {res}")
                 continue

@@ -14,7 +14,7 @@ from typing import Callable
 from checker import bmc, portfolio
 from checker.verdict import Verdict
 from pyspec import explicit
-from pyspec.progress import ProgressHook
+from pyspec.progress import Progress, ProgressHook
 from pyspec.replay import ReplayError, check_violation
 from pyspec.trace import Outcome
 from tlamodel.errors import DesignError, did_you_mean
@@ -142,6 +142,9 @@ def _run_engine(model: Model, props: list[str], opts: Options, depth: int,
     if all(portfolio.definitive(o) for o in quick.values()):
         return {n: replace(o, engine="auto→explicit") for n, o in quick.items()}
     left = None if opts.timeout is None else max(0.1, opts.timeout - (time.monotonic() - t0))
+    if progress is not None:    # the quick pass's figures are over while processes start
+        progress(Progress("explicit", time.monotonic() - t0,
+                          phase="quick pass stopped; starting the race"))
     engines = {k: v for k, v in runners(replace(opts, timeout=left), depth).items()
                if k in AUTO_RACE}
     out = portfolio.race(model, props, engines, left, progress)

@@ -99,19 +99,27 @@ def test_kinduction_reports_mining_then_each_k() -> None:
 
 
 def test_pdr_reports_spacer_level_and_lemmas() -> None:
-    m = M.counter_race(2, atomic=True)
+    from tests.pyspec.fixtures_liveness import liveness_models as L
+    # coupled-5.9 x oleg-lost-signal: proved in under a second, over several levels; with
+    # Spacer's new_lemma callback on, its invariant for "assertions" came out different
+    m = L.spec_model("coupled-5.9", "oleg-lost-signal", ())
+    names = ["no_lost_signal", "assertions"]
     seen, hook = _recorder()
-    out = pdr.check(m, ["count_ok"], aux=False, progress=hook)["count_ok"]
-    assert out.status == "holds" and out.exhaustive
-    assert seen and all(p.engine == "pdr" and p.prop == "count_ok" for p in seen)
-    levels = [p.level for p in seen]
-    assert levels == sorted(levels) and levels[0] == 0
-    # Spacer's callbacks fired: it went past level 0 and learnt lemmas on the way
-    assert levels[-1] >= 1 and seen[-1].lemmas is not None and seen[-1].lemmas > 0
-    assert "pdr level" in seen[-1].text() and "lemmas [count_ok]" in seen[-1].text()
-    # the proof (and the invariant text) is the same with the callbacks registered
-    plain = pdr.check(m, ["count_ok"], aux=False)["count_ok"]
-    assert (out.status, out.depth, out.reason) == (plain.status, plain.depth, plain.reason)
+    out = pdr.check(m, names, progress=hook)
+    assert all(out[n].status == "holds" and out[n].exhaustive for n in names)
+    assert seen and all(p.engine == "pdr" and p.prop in names for p in seen)
+    for name in names:
+        mine = [p for p in seen if p.prop == name]
+        levels = [p.level for p in mine]
+        assert levels == sorted(levels) and levels[0] == 0, levels
+        lemmas = [p.lemmas for p in mine]
+        assert lemmas == sorted(lemmas), lemmas
+    last = [p for p in seen if p.prop == "assertions"][-1]
+    # Spacer's callback fired: it went past level 0 and had learnt lemmas on the way
+    assert last.level is not None and last.level >= 1 and last.lemmas and last.lemmas > 0
+    assert last.text() == f"pdr level {last.level} {last.lemmas} lemmas [assertions]"
+    # the proofs, and the invariants printed with them, are the same without the callback
+    _same(out, pdr.check(m, names))
 
 
 def test_portfolio_brings_engine_progress_back_to_the_parent() -> None:
@@ -120,7 +128,9 @@ def test_portfolio_brings_engine_progress_back_to_the_parent() -> None:
                          progress=hook)
     assert out["count_ok"].status == "violated"
     assert seen and all(p.engine == "bmc" for p in seen)
-    depths = [p.depth for p in seen]
+    # the engine's own reports, then the parent's note that it has answered
+    assert seen[-1].phase == "finished" and seen[-1].text() == "bmc finished"
+    depths = [p.depth for p in seen[:-1]]
     assert depths == list(range(len(depths))) and depths[-1] == out["count_ok"].depth
 
 
