@@ -90,6 +90,11 @@ def _status(design_name: str, engine: str, bound: str, total: int,
     return status, on_model
 
 
+#: --no-reduce: depths are then steps of the source model (each statement one step)
+NO_REDUCE_HELP = ("Check the model as written, without merging task-private steps "
+                  "(slower; counterexamples show one step per statement).")
+
+
 @main.command("verify")
 @click.argument("designs", nargs=-1, required=True, metavar="DESIGN...",
                 type=click.Path(dir_okay=False, path_type=Path))
@@ -111,6 +116,7 @@ def _status(design_name: str, engine: str, bound: str, total: int,
 @click.option("--max-states", type=click.IntRange(1), default=None,
               help="State limit for the explicit engine.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Z3 random seed.")
+@click.option("--no-reduce", is_flag=True, help=NO_REDUCE_HELP)
 @click.option("--allow-path", "allow", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Allow extends/scenario files under DIR (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -129,7 +135,7 @@ def _status(design_name: str, engine: str, bound: str, total: int,
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
 def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tuple[str, ...], engine: str,
                depth: int | None, timeout: float | None, max_memory: int | None,
-               max_states: int | None, seed: int,
+               max_states: int | None, seed: int, no_reduce: bool,
                allow: tuple[Path, ...], fmt: str, output: Path | None, strict: bool,
                quiet: bool, no_progress: bool, debug: bool) -> None:
     """Check each DESIGN against its scenarios and print verdicts and counterexamples.
@@ -142,7 +148,7 @@ def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tup
 
     def one(design: Path, d: Any) -> tuple[Any, list[Any], list[Any], int]:
         opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states, seed=seed,
-                       max_memory=max_memory)
+                       max_memory=max_memory, reduce=not no_reduce)
         bound = _bound(engine, depth if depth is not None else d.bound)
         total = len(select_scenarios(d, scenarios))
         status, on_model = _status(d.name, engine, bound, total, not no_progress)
@@ -197,6 +203,7 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--timeout", type=click.FloatRange(min=0), default=None,
                      help="Seconds per scenario."),
         click.option("--max-states", type=click.IntRange(1), default=None),
+        click.option("--no-reduce", is_flag=True, help=NO_REDUCE_HELP),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
     ]):
         f = opt(f)
@@ -215,7 +222,7 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @_engine_options
 def compare_cmd(designs: tuple[Path, ...], fmt: str, output: Path | None, engine: str,
                 depth: int | None, timeout: float | None, max_states: int | None,
-                debug: bool) -> None:
+                no_reduce: bool, debug: bool) -> None:
     """Verdicts of several DESIGNS side by side, one cell per design × scenario: "proved"
     when every property the scenario checks holds in every reachable state, the violated
     properties with their counterexample length ("deadlock@16"), "holds@K" when only
@@ -227,7 +234,8 @@ def compare_cmd(designs: tuple[Path, ...], fmt: str, output: Path | None, engine
     from checker.regress import compare, markdown, print_text
 
     def run() -> int:
-        opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states)
+        opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states,
+                       reduce=not no_reduce)
         c = compare(designs, opts)
         if fmt != "text" or output is not None:
             if fmt == "markdown":
@@ -360,7 +368,8 @@ def replay_cmd(trace_file: Path, design: Path, scenario: str | None, prop: str |
 @_engine_options
 def gate_cmd(base: Path, proposals: tuple[Path, ...], fmt: str, output: Path | None,
              allow: tuple[Path, ...], quiet: bool, engine: str, depth: int | None,
-             timeout: float | None, max_states: int | None, debug: bool) -> None:
+             timeout: float | None, max_states: int | None, no_reduce: bool,
+             debug: bool) -> None:
     """Fail only on what PROPOSAL makes worse than BASE.
 
     Both designs are checked on the union of the scenarios either lists.  Exit 1 if a
@@ -370,7 +379,8 @@ def gate_cmd(base: Path, proposals: tuple[Path, ...], fmt: str, output: Path | N
     from checker import gate
 
     def run() -> int:
-        opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states)
+        opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states,
+                       reduce=not no_reduce)
         status = LiveStatus(Console(stderr=True), enabled=not quiet)
         count = [0]
 

@@ -20,6 +20,11 @@ from tlamodel.lower import Binding, Env, Lowerer, Thunk, same_kind, type_name
 
 MAX_PATHS = 4096
 MAX_INLINE_DEPTH = 48
+#: The procedure every task runs when its own code ends, if the design defines one: a task
+#: of a scenario is a thread, and a thread whose code has ended exits.  Why it matters: the
+#: kernel's do_exit() runs the task_work still queued on the task (exit_task_work()), so a
+#: task that merely "finished" with work queued is not the bug a blocked one is.
+EXIT_PROCEDURE = "do_exit"
 
 RetToken = tuple[str, int]           # ("ret", frame id): return inside an inlined atomic call
 Exit = Union[int, RetToken, None]    # None: falls through to the next statement
@@ -98,7 +103,17 @@ class TaskCompiler:
         self.pcs[self.done_pc] = PcInfo("finished", (), loc)
         current = self.low.scope.consts[self.task]
         frame = self.new_frame(Env((("current", current),)), (), self.done_pc)
-        self.seq(body, start, self.done_pc, frame)
+        self.seq(body + self.exit_call(loc), start, self.done_pc, frame)
+
+    def exit_call(self, loc: SourceLoc) -> tuple[A.Stmt, ...]:
+        """``do_exit();`` when the design defines it (see EXIT_PROCEDURE), else nothing."""
+        proc = self.low.scope.procedures.get(EXIT_PROCEDURE)
+        if proc is None:
+            return ()
+        if proc.params:
+            raise DesignError(f"{EXIT_PROCEDURE}() takes no arguments: every task runs it when "
+                              "its code ends", proc.loc, hint=f"declare it as {EXIT_PROCEDURE}()")
+        return (A.CallStmt(EXIT_PROCEDURE, (), loc, f"{EXIT_PROCEDURE}()"),)
 
     def new_pc(self) -> int:
         self.pcs.append(None)

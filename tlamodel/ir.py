@@ -351,6 +351,10 @@ class Model:
     #: name of the run-time error variable (assertion/range failures), if any
     error_var: str | None = None
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    #: variables that *some* property of the design could read (library, design and scenario
+    #: properties, checked or not): tlamodel.reduce keeps them visible, so the reduced model,
+    #: and with it a counterexample's depth, does not depend on which properties a run checks
+    observable: frozenset[str] = frozenset()
 
     def var_index(self) -> dict[str, int]:
         return {v.name: i for i, v in enumerate(self.vars)}

@@ -10,7 +10,7 @@ from tlamodel.fold import op
 from tlamodel.inherit import inherit
 from tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Liveness,
                          Model,
-                         PcInfo, Property, SourceLoc, VarDecl, const, var)
+                         PcInfo, Property, SourceLoc, VarDecl, const, free_vars, var)
 from tlamodel.lower import Env, Lowerer, same_kind, type_name
 from tlamodel.resolve import Merged, Resolver
 from tlamodel.scope import Scope, build_scope, default_value, flat_vars
@@ -258,7 +258,26 @@ def build_model(design: Design, scen: SpecFile, only: tuple[str, ...] = ()) -> M
                  actions=tuple(actions), properties=tuple(props), tasks=scope.tasks,
                  terminal=terminal, pcs=tuple(pcs), error_var="__error" if err_decl else None,
                  meta={"design": design.name, "scenario": scen.name, "design_file": design.spec.path,
-                       "scenario_file": scen.path})
+                       "scenario_file": scen.path},
+                 observable=_observable(scope, low))
+
+
+def _observable(scope: Scope, low: Lowerer) -> frozenset[str]:
+    """The variables every property in scope reads, whichever of them this run checks
+    (Model.observable: the reduction keeps them visible, so depths do not depend on -p)."""
+    out: set[str] = set()
+    for p in scope.properties.values():
+        try:
+            if p.kind == "always":
+                out |= free_vars(low.cond(p.expr, Env()))
+            elif p.kind != "deadlock_free":
+                for a, b in _liveness(p, scope, low).instances:
+                    out |= free_vars(a) | (free_vars(b) if b is not None else set())
+        except DesignError:
+            # a property that does not compile cannot be checked by any run, so no run's
+            # reduction has to keep its variables; selecting it reports the error
+            continue
+    return frozenset(out)
 
 
 def _liveness(p, scope: Scope, low: Lowerer) -> Liveness:  # noqa: ANN001

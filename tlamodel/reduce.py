@@ -24,6 +24,16 @@ merged into or out of a pc value it names.
 
 The reduced model has shorter counterexamples (its own steps) and fewer states; both
 engines read the same reduced model, so they still agree, and every trace still replays.
+
+Independence of the checked properties.  "No invariant reads it" is judged against every
+property the design *could* check (``Model.observable``: the library's, the design's and the
+scenario's, selected or not), not only against the ones this run checks.  Keeping more
+variables visible merges fewer steps, which is always sound (the argument above only needs
+the checked properties' variables to stay visible), and it makes the reduced model, hence
+the shortest counterexample's depth, a function of the design and the scenario alone:
+``verify -p no_deadlock`` and a run of every property report the same depth, so an
+``expect: violated@N`` line does not break when a property is added to ``check:``.
+``verify --no-reduce`` skips the reduction (depths are then steps of the source model).
 """
 from __future__ import annotations
 
@@ -115,7 +125,10 @@ class _Analysis:
         #: pc values the terminal predicate tells apart ("finished"); None: it reads pc otherwise
         self.terminal_pcs: dict[str, set[int] | None] = {
             task: _compared_values(model.terminal, pc) for task, pc, _ in model.pcs}
-        self.observed: set[str] = set()
+        #: variables a property reads: every property the design could check (so the result
+        #: does not depend on the checked subset: see the module docstring), and the model's
+        #: own properties (models built by hand have no ``observable``)
+        self.observed: set[str] = set(model.observable)
         for p in model.properties:
             if isinstance(p, Invariant):
                 self.observed |= free_vars(p.expr)

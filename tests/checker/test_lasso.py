@@ -104,7 +104,7 @@ def test_task_work_runs_violated_twa_resume_counter() -> None:
     t0 = time.monotonic()
     o = bmc.check(m, ["task_work_runs"], depth=ex.depth)["task_work_runs"]
     secs = time.monotonic() - t0
-    assert o.status == "violated" and o.depth == ex.depth == 21, (o, ex)
+    assert o.status == "violated" and o.depth == ex.depth == 22, (o, ex)
     t = o.trace
     assert t.loop_start == t.length          # the deadlock, stuttering with work queued
     check_violation(m, t, "task_work_runs")
