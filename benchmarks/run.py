@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:          # runnable as `python benchmarks/run.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
-from checker.run import ENGINES, Options, verify  # noqa: E402
-from tlamodel.errors import DesignError  # noqa: E402
-from tlamodel.ir import Model  # noqa: E402
-from tlamodel.load import load_design  # noqa: E402
+from flagcheck.checker.verify import ENGINES, Options, verify  # noqa: E402
+from flagcheck.tlamodel.errors import DesignError  # noqa: E402
+from flagcheck.tlamodel.ir import Model  # noqa: E402
+from flagcheck.tlamodel.load import load_design  # noqa: E402
 
 
 @dataclass
@@ -155,7 +155,7 @@ def bench_design(path: Path, args: argparse.Namespace, rows: list[Row], sizes: l
 
 def certificate(reason: str) -> str:
     """What a kind/PDR proof rests on, read out of its reason: "k=0, 656 mined" or
-    "56 lemmas/197 nodes, 656 mined" (the mined clauses are checker.invgen's)."""
+    "56 lemmas/197 nodes, 656 mined" (the mined clauses are checker.engines.invgen's)."""
     parts = []
     if m := re.match(r"k-induction, k=(\d+)", reason):
         parts.append(f"k={m.group(1)}")

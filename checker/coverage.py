@@ -26,12 +26,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from checker.verdict import Verdict
-from pyspec.successors import compiled, initial_states
-from pyspec.trace import State
-from tlamodel import ast as A
-from tlamodel.ir import Invariant, Model, SourceLoc, free_vars
-from tlamodel.load import Design
+from flagcheck.checker.verdict import Verdict
+from flagcheck.pyspec.successors import compiled, initial_states
+from flagcheck.pyspec.trace import State
+from flagcheck.tlamodel import syntax_tree as A
+from flagcheck.tlamodel.ir import Invariant, Model, SourceLoc, free_vars
+from flagcheck.tlamodel.load import Design
 
 DEFAULT_MAX_STATES = 200_000
 DEFAULT_TIMEOUT = 30.0
@@ -115,7 +115,7 @@ class Coverage:
                 continue
             for a in acts:
                 if a.index not in fired:
-                    from checker.tracefmt import abbrev, part
+                    from flagcheck.checker.report.facts import abbrev, part
                     what = ", ".join(abbrev(d, 120) for d in part(a.info).detail) or shown
                     out.append(f"branch never taken: {task}: {what} ({_place(stack, loc)})")
         return out

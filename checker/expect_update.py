@@ -27,9 +27,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from checker.verdict import Verdict
-from tlamodel.errors import DesignError
-from tlamodel.ir import SourceLoc
+from flagcheck.checker.verdict import Verdict
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.ir import SourceLoc
 
 _TOKEN = re.compile(r"\"[^\"]*\"|'[^']*'|[^\s,{}\[\]#]+")
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from checker.run import Options, verify
-from checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict
-from tlamodel.ir import Model
-from tlamodel.load import Design, load_design
+from flagcheck.checker.verify import Options, verify
+from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict
+from flagcheck.tlamodel.ir import Model
+from flagcheck.tlamodel.load import Design, load_design
 
 SATISFIED = ("holds", "proved")
 CHANGES = ("worse", "unknown", "better", "undecided", "unchanged", "not compared")
@@ -149,7 +149,7 @@ def _word(v: Verdict | None) -> str:
 
 
 def _short(v: Verdict | None) -> str:
-    from checker.regress import cell
+    from flagcheck.checker.regress import cell
     return "—" if v is None else "not checked" if v.outcome is None else cell(v)
 
 
@@ -166,7 +166,7 @@ def headline(c: Comparison) -> str:
 
 
 def markdown(comparisons: list[Comparison]) -> str:
-    from checker.formats.markdown import cell, counterexample, table
+    from flagcheck.checker.report.markdown import cell, counterexample, table
     out = []
     for c in comparisons:
         out += [f"### flagcheck gate: `{c.base}` → `{c.proposal}`", "",
@@ -193,7 +193,7 @@ def markdown(comparisons: list[Comparison]) -> str:
 
 
 def document(comparisons: list[Comparison]) -> dict[str, Any]:
-    from checker.formats.json import verdict_doc
+    from flagcheck.checker.report.json import verdict_doc
 
     def vdoc(v: Verdict | None, file: str) -> dict[str, Any] | None:
         return None if v is None else verdict_doc(v, file)
@@ -218,7 +218,7 @@ def print_text(console: Any, comparisons: list[Comparison], quiet: bool = False)
     from rich.table import Table
     from rich.text import Text
 
-    from checker.report import print_counterexample
+    from flagcheck.checker.report.terminal import print_counterexample
     style = {"worse": "bold red", "better": "bold green", "unknown": "bold yellow",
              "unchanged": "", "undecided": "yellow", "not compared": "dim"}
     for c in comparisons:

@@ -18,11 +18,11 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from checker.run import Options, verify
-from checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict
-from tlamodel.errors import DesignError
-from tlamodel.load import load_design
-from tlamodel.resolve import Resolver
+from flagcheck.checker.verify import Options, verify
+from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.resolve import Resolver
 
 
 def find_designs(paths: tuple[Path, ...]) -> list[Path]:

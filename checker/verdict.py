@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pyspec.trace import Outcome
-from tlamodel.ir import Model
-from tlamodel.spec import Expectation, SpecFile
+from flagcheck.pyspec.trace import Outcome
+from flagcheck.tlamodel.ir import Model
+from flagcheck.tlamodel.spec import Expectation, SpecFile
 
 
 @dataclass(frozen=True)

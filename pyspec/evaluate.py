@@ -15,8 +15,8 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Callable, Mapping, Union
 
-from pyspec.trace import State
-from tlamodel.ir import Expr, Value
+from flagcheck.pyspec.trace import State
+from flagcheck.tlamodel.ir import Expr, Value
 
 #: a compiled expression: state tuple -> value
 Fn = Callable[[State], Value]

@@ -17,12 +17,12 @@ import os
 import time
 from dataclasses import dataclass
 
-from pyspec import liveness
-from pyspec.evaluate import Fn, compile_expr
-from pyspec.progress import ProgressHook, Reporter
-from pyspec.successors import compiled, initial_states
-from pyspec.trace import Outcome, State, Trace
-from tlamodel.ir import DeadlockFree, Invariant, Liveness, Model
+from flagcheck.pyspec import liveness
+from flagcheck.pyspec.evaluate import Fn, compile_expr
+from flagcheck.pyspec.progress import ProgressHook, Reporter
+from flagcheck.pyspec.successors import compiled, initial_states
+from flagcheck.pyspec.trace import Outcome, State, Trace
+from flagcheck.tlamodel.ir import DeadlockFree, Invariant, Liveness, Model
 
 ENGINE = "explicit"
 #: how many expanded states between two looks at the clock
@@ -103,7 +103,7 @@ def reachable_count(model: Model, max_states: int | None = None,
 
 def reachable_states(model: Model, max_states: int) -> list[State]:
     """The first ``max_states`` states of the breadth-first search (all of them if there
-    are fewer), shallowest first -- for checker.invgen's sample."""
+    are fewer), shallowest first -- for checker.engines.invgen's sample."""
     search = _Search(model, {}, max_states, None)
     search.run()
     return list(search.parents)

@@ -1,6 +1,6 @@
 """Explicit-state liveness checking under weak fairness of tasks: the reference engine.
 
-Semantics (shared with ``checker.lasso`` and ``pyspec.replay``; see ``tlamodel.ir.Liveness``)
+Semantics (shared with ``checker.engines.lasso`` and ``pyspec.replay``; see ``tlamodel.ir.Liveness``)
 
 * A behaviour is an infinite sequence of states.  A run that reaches a state where no action
   is enabled (a deadlock, or a finished run) continues by stuttering in that state forever.
@@ -60,11 +60,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from pyspec.evaluate import Fn, compile_expr
-from pyspec.progress import ProgressHook, Reporter
-from pyspec.successors import compiled, initial_states
-from pyspec.trace import Outcome, State, Trace
-from tlamodel.ir import FALSE, Expr, Liveness, Model, conj, neg
+from flagcheck.pyspec.evaluate import Fn, compile_expr
+from flagcheck.pyspec.progress import ProgressHook, Reporter
+from flagcheck.pyspec.successors import compiled, initial_states
+from flagcheck.pyspec.trace import Outcome, State, Trace
+from flagcheck.tlamodel.ir import FALSE, Expr, Liveness, Model, conj, neg
 
 ENGINE = "explicit"
 _CLOCK_EVERY = 512

@@ -5,7 +5,7 @@ CI log, in a test, or in a child process of the portfolio race; it only knows it
 figures (BMC depth, explicit states, k, PDR level).  So each ``check`` takes an optional
 ``progress`` callable and hands it a ``Progress`` snapshot now and then; what becomes of
 it -- a live status line, a plain line on stderr every few seconds, a message to the
-parent process -- is decided by whoever passed the hook (checker.report, checker.portfolio).
+parent process -- is decided by whoever passed the hook (checker.report, checker.engines.portfolio).
 
 It lives in pyspec, not checker, because the explicit engine (pyspec.explicit) reports
 through it and pyspec must not import checker or z3; the Z3 engines import it from here.

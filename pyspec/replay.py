@@ -9,11 +9,11 @@ Numbering: "state i" is ``trace.states[i]``; "step i" (1-based) is the action
 """
 from __future__ import annotations
 
-from pyspec.evaluate import evaluate
-from pyspec.liveness import unfair_tasks, violated_instance
-from pyspec.successors import compiled, enabled, is_deadlock
-from pyspec.trace import State, Trace
-from tlamodel.ir import Action, DeadlockFree, Invariant, Liveness, Model, show_expr, show_value
+from flagcheck.pyspec.evaluate import evaluate
+from flagcheck.pyspec.liveness import unfair_tasks, violated_instance
+from flagcheck.pyspec.successors import compiled, enabled, is_deadlock
+from flagcheck.pyspec.trace import State, Trace
+from flagcheck.tlamodel.ir import Action, DeadlockFree, Invariant, Liveness, Model, show_expr, show_value
 
 
 class ReplayError(Exception):

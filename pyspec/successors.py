@@ -12,9 +12,9 @@ import weakref
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from pyspec.evaluate import Fn, compile_expr
-from pyspec.trace import State
-from tlamodel.ir import Action, Expr, Model, Value
+from flagcheck.pyspec.evaluate import Fn, compile_expr
+from flagcheck.pyspec.trace import State
+from flagcheck.tlamodel.ir import Action, Expr, Model, Value
 
 Step = Callable[[State], State]
 

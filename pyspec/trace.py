@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from tlamodel.ir import Value
+from flagcheck.tlamodel.ir import Value
 
 State = tuple[Value, ...]
 

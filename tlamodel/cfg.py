@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Union
 
-from tlamodel import ast as A
-from tlamodel.errors import DesignError, did_you_mean
-from tlamodel.fold import op
-from tlamodel.ir import BOOL, FALSE, TRUE, Expr, IntType, PcInfo, SourceLoc, StepInfo, const, var
-from tlamodel.lower import Binding, Env, Lowerer, Thunk, same_kind, type_name
+from flagcheck.tlamodel import syntax_tree as A
+from flagcheck.tlamodel.errors import DesignError, did_you_mean
+from flagcheck.tlamodel.fold import op
+from flagcheck.tlamodel.ir import BOOL, FALSE, TRUE, Expr, IntType, PcInfo, SourceLoc, StepInfo, const, var
+from flagcheck.tlamodel.lower import Binding, Env, Lowerer, Thunk, same_kind, type_name
 
 MAX_PATHS = 4096
 MAX_INLINE_DEPTH = 48

@@ -49,7 +49,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
+from flagcheck.tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
                          SetType, Type, Value, free_vars, show_value)
 
 #: Promela keywords, C keywords, macros gcc predefines (the model goes through cpp) and

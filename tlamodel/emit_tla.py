@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
+from flagcheck.tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
                          SetType, Type, Value)
 
 #: TLA+ reserved words and the operators of the standard modules the spec extends

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from tlamodel.ir import SourceLoc
+from flagcheck.tlamodel.ir import SourceLoc
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from tlamodel.ir import BOOL, Expr, IntType, Type, Value, conj, const, disj, mk, neg
+from flagcheck.tlamodel.ir import BOOL, Expr, IntType, Type, Value, conj, const, disj, mk, neg
 
 _CONCRETE: dict[str, Callable[..., Value]] = {
     "eq": lambda a, b: a == b,

@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tlamodel.errors import DesignError, did_you_mean
-from tlamodel.resolve import Resolver, _shown
-from tlamodel.spec import Expectation, SpecFile
+from flagcheck.tlamodel.errors import DesignError, did_you_mean
+from flagcheck.tlamodel.resolve import Resolver, _shown
+from flagcheck.tlamodel.spec import Expectation, SpecFile
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tlamodel.cfg import ErrorRegistry, TaskCompiler
-from tlamodel.errors import DesignError, did_you_mean
-from tlamodel.fold import op
-from tlamodel.inherit import inherit
-from tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Liveness,
+from flagcheck.tlamodel.cfg import ErrorRegistry, TaskCompiler
+from flagcheck.tlamodel.errors import DesignError, did_you_mean
+from flagcheck.tlamodel.fold import op
+from flagcheck.tlamodel.inherit import inherit
+from flagcheck.tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Liveness,
                          Model,
                          PcInfo, Property, SourceLoc, VarDecl, const, free_vars, var)
-from tlamodel.lower import Env, Lowerer, same_kind, type_name
-from tlamodel.resolve import Merged, Resolver
-from tlamodel.scope import Scope, build_scope, default_value, flat_vars
-from tlamodel.spec import Expectation, SpecFile
-from tlamodel.usage import stmt_calls
+from flagcheck.tlamodel.lower import Env, Lowerer, same_kind, type_name
+from flagcheck.tlamodel.resolve import Merged, Resolver
+from flagcheck.tlamodel.scope import Scope, build_scope, default_value, flat_vars
+from flagcheck.tlamodel.spec import Expectation, SpecFile
+from flagcheck.tlamodel.usage import stmt_calls
 
 ASSERTIONS = "assertions"
 DEFAULT_BOUND = 40
@@ -167,7 +167,7 @@ def _check_overrides(spec: SpecFile, merged: Merged, scenarios: list[SpecFile]) 
 
 
 def _expr_uses(e, out: set[str]) -> None:  # noqa: ANN001
-    from tlamodel.usage import _expr_calls
+    from flagcheck.tlamodel.usage import _expr_calls
     _expr_calls(e, out)
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Union
 
-from tlamodel import ast as A
-from tlamodel.errors import DesignError, did_you_mean
-from tlamodel.fold import op
-from tlamodel.ir import (BOOL, BoolType, EnumType, Expr, IntType, SetType, SourceLoc, Type, const,
+from flagcheck.tlamodel import syntax_tree as A
+from flagcheck.tlamodel.errors import DesignError, did_you_mean
+from flagcheck.tlamodel.fold import op
+from flagcheck.tlamodel.ir import (BOOL, BoolType, EnumType, Expr, IntType, SetType, SourceLoc, Type, const,
                          var)
-from tlamodel.scope import Scope
+from flagcheck.tlamodel.scope import Scope
 
 Reader = Callable[[str], Expr]
 
@@ -58,7 +58,7 @@ def same_kind(a: Type, b: Type) -> bool:
 
 
 class Lowerer:
-    """Turns tlamodel.ast expressions into IR for one scope."""
+    """Turns tlamodel.syntax_tree expressions into IR for one scope."""
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope

@@ -39,8 +39,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tlamodel.fold import op
-from tlamodel.ir import Action, Expr, Invariant, Liveness, Model, StepInfo, free_vars
+from flagcheck.tlamodel.fold import op
+from flagcheck.tlamodel.ir import Action, Expr, Invariant, Liveness, Model, StepInfo, free_vars
 
 MAX_ACTIONS = 20_000
 

@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from tlamodel.errors import DesignError
-from tlamodel.ir import SourceLoc
-from tlamodel.spec import (DefineSpec, Expectation, ProcSpec, PropSpec, SpecFile, VarSpec,
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.ir import SourceLoc
+from flagcheck.tlamodel.spec import (DefineSpec, Expectation, ProcSpec, PropSpec, SpecFile, VarSpec,
                            read_spec)
-from tlamodel.yamlfile import load_yaml
+from flagcheck.tlamodel.yamlfile import load_yaml
 
 
 def packaged_specs() -> Path:
-    return Path(str(resources.files("specs")))
+    return Path(str(resources.files("flagcheck.specs")))
 
 
 @dataclass

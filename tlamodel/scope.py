@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tlamodel.errors import DesignError, did_you_mean
-from tlamodel.ir import (BOOL, BoolType, EnumType, Expr, IntType, SetType, SourceLoc, Type,
+from flagcheck.tlamodel.errors import DesignError, did_you_mean
+from flagcheck.tlamodel.ir import (BOOL, BoolType, EnumType, Expr, IntType, SetType, SourceLoc, Type,
                          VarDecl, const)
-from tlamodel.spec import DefineSpec, ProcSpec, PropSpec, VarSpec
+from flagcheck.tlamodel.spec import DefineSpec, ProcSpec, PropSpec, VarSpec
 
 BUILTIN_ENUMS = ("task", "group", "signal")
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")

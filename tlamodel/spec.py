@@ -10,11 +10,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tlamodel import ast as A
-from tlamodel.errors import DesignError, did_you_mean
-from tlamodel.ir import SourceLoc
-from tlamodel.syntax import parse_code, parse_expr
-from tlamodel.yamlfile import YamlDoc, is_map, is_seq
+from flagcheck.tlamodel import syntax_tree as A
+from flagcheck.tlamodel.errors import DesignError, did_you_mean
+from flagcheck.tlamodel.ir import SourceLoc
+from flagcheck.tlamodel.syntax import parse_code, parse_expr
+from flagcheck.tlamodel.yamlfile import YamlDoc, is_map, is_seq
 
 COMMON_KEYS = {"flagcheck", "summary", "doc", "enums", "state", "define", "procedures",
                "properties", "includes"}

@@ -1,4 +1,4 @@
-"""Parse the C-like code of design files with lark into tlamodel.ast trees.
+"""Parse the C-like code of design files with lark into tlamodel.syntax_tree trees.
 
 Why lark: a real LALR grammar gives exact positions and "expected one of" messages for
 free, and nothing in a design file is ever evaluated with eval().  Code sits inside YAML
@@ -14,9 +14,9 @@ from importlib import resources
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from tlamodel import ast as A
-from tlamodel.errors import DesignError
-from tlamodel.ir import SourceLoc
+from flagcheck.tlamodel import syntax_tree as A
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.ir import SourceLoc
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class CodeRef:
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    text = resources.files("tlamodel").joinpath("grammar.lark").read_text()
+    text = resources.files("flagcheck.tlamodel").joinpath("grammar.lark").read_text()
     return Lark(text, parser="lalr", start=["start", "expr_start"], propagate_positions=True,
                 maybe_placeholders=True)
 
@@ -106,7 +106,7 @@ _COMMENT = re.compile(r"(#|//)[^\n]*")
 
 
 class _Builder:
-    """lark tree -> tlamodel.ast, with file positions and statement texts."""
+    """lark tree -> tlamodel.syntax_tree, with file positions and statement texts."""
 
     def __init__(self, text: str, ref: CodeRef) -> None:
         self.text = text

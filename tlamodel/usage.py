@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from tlamodel import ast as A
+from flagcheck.tlamodel import syntax_tree as A
 
 
 def _expr_calls(e: A.AExpr | None, out: set[str]) -> None:

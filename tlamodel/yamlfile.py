@@ -12,9 +12,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from tlamodel.errors import DesignError, remember_source
-from tlamodel.ir import SourceLoc
-from tlamodel.syntax import CodeRef
+from flagcheck.tlamodel.errors import DesignError, remember_source
+from flagcheck.tlamodel.ir import SourceLoc
+from flagcheck.tlamodel.syntax import CodeRef
 
 MAX_FILE_BYTES = 2_000_000
 

@@ -7,7 +7,7 @@ engine against numbers a reader can verify, not against another engine.
 """
 from __future__ import annotations
 
-from tlamodel.ir import (
+from flagcheck.tlamodel.ir import (
     BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Model, SetType,
     StepInfo, TRUE, VarDecl, conj, const, disj, mk, neg, var,
 )

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from pyspec.trace import State, Trace
-from tlamodel.ir import (
+from flagcheck.pyspec.trace import State, Trace
+from flagcheck.tlamodel.ir import (
     DeadlockFree, EnumType, Expr, IntType, Invariant, Model, Property, SetType, Value,
 )
 

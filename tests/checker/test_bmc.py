@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from checker import bmc
+from flagcheck.checker.engines import bmc
 from tests.checker import models as M
 from tests.checker import reference as ref
 

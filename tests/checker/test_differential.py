@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from tests.budget import examples
 
-from checker import bmc
-from pyspec import explicit
-from pyspec.replay import check_violation
-from tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
+from flagcheck.checker.engines import bmc
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.replay import check_violation
+from flagcheck.tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
                          SetType, StepInfo, VarDecl, const, mk, var)
 
 I4 = IntType(0, 3)

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from tests.budget import examples
 
-from checker.encode import Encoder
+from flagcheck.checker.engines.encode import Encoder
 from tests.checker import models as M
 from tests.checker import reference as ref
-from tlamodel.ir import (
+from flagcheck.tlamodel.ir import (
     BOOL, EnumType, Expr, IntType, Model, SetType, VarDecl, const, mk, var,
 )
 

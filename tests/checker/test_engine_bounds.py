@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from checker import bmc, kinduction, pdr
-from pyspec import explicit
-from pyspec.replay import check_violation
-from tlamodel.ir import Model
-from tlamodel.load import load_design
+from flagcheck.checker.engines import bmc, kinduction, pdr
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.replay import check_violation
+from flagcheck.tlamodel.ir import Model
+from flagcheck.tlamodel.load import load_design
 
 FIX = Path(__file__).resolve().parent / "fixtures_engines"
 

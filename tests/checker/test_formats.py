@@ -16,15 +16,16 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from checker import coverage, tracefmt
-from checker.formats import FORMATS, Report, itf, render, report_of
-from checker.formats import json as jsonfmt
-from checker.formats import sarif as sariffmt
-from checker.run import Options, verify
-from checker.verdict import exit_code
-from pyspec.replay import check_violation
-from tlamodel.ir import BOOL, EnumType, IntType, SetType
-from tlamodel.load import load_design
+from flagcheck.checker import coverage
+from flagcheck.checker.report import facts
+from flagcheck.checker.report import FORMATS, Report, itf, render, report_of
+from flagcheck.checker.report import json as jsonfmt
+from flagcheck.checker.report import sarif as sariffmt
+from flagcheck.checker.verify import Options, verify
+from flagcheck.checker.verdict import exit_code
+from flagcheck.pyspec.replay import check_violation
+from flagcheck.tlamodel.ir import BOOL, EnumType, IntType, SetType
+from flagcheck.tlamodel.load import load_design
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "cli" / "fixtures_formats"
@@ -150,7 +151,7 @@ def test_itf_trace_encodes_every_state_and_step(rfc_report: Report) -> None:
     doc = itf.encode_trace(model, v, RFC_V2)
     assert doc["vars"] == [d.name for d in model.vars]
     assert len(doc["states"]) == trace.length + 1
-    rows = tracefmt.steps(model, trace)
+    rows = facts.steps(model, trace)
     for i, st in enumerate(doc["states"]):
         assert st["#meta"]["index"] == i
         assert set(st) - {"#meta"} == set(doc["vars"])
@@ -212,7 +213,7 @@ def test_markdown_is_a_pr_comment_with_a_step_table_per_counterexample(rfc_repor
     assert header == "| # | " + " | ".join(model.tasks) + " | changed |"
     steps = [ln for ln in block.splitlines() if re.match(r"^\| \d+ \|", ln)]
     assert len(steps) == trace.length
-    rows = tracefmt.steps(model, trace)
+    rows = facts.steps(model, trace)
     for ln, r in zip(steps, rows):
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", ln)[1:-1]]
         assert len(cells) == len(model.tasks) + 2
@@ -254,7 +255,7 @@ def test_sarif_result_points_into_the_design_and_carries_the_trace(rfc_report: R
     assert res["message"]["text"].startswith("no_lost_signal violated (depth")
     phys = res["locations"][0]["physicalLocation"]
     assert phys["artifactLocation"]["uri"] == RFC_V2
-    own = [s for s in tracefmt.steps(v.model, v.outcome.trace)
+    own = [s for s in facts.steps(v.model, v.outcome.trace)
            if s.loc is not None and s.loc.file == RFC_V2]
     assert own, "RFC v2's trace runs its own twa_signal_notify/task_work_run"
     assert phys["region"]["startLine"] == own[0].loc.line
@@ -264,7 +265,7 @@ def test_sarif_result_points_into_the_design_and_carries_the_trace(rfc_report: R
     flows = res["codeFlows"][0]["threadFlows"]
     order = sorted(loc["executionOrder"] for f in flows for loc in f["locations"])
     assert order == list(range(1, v.outcome.trace.length + 1))
-    assert {f["id"] for f in flows} == {s.task for s in tracefmt.steps(v.model, v.outcome.trace)}
+    assert {f["id"] for f in flows} == {s.task for s in facts.steps(v.model, v.outcome.trace)}
     pending = [loc for f in flows for loc in f["locations"] if "T.pending" in loc.get("state", {})]
     assert pending and pending[0]["state"]["T.pending"]["text"] == "{} → {SIGUSR1}"
 
@@ -337,7 +338,7 @@ def test_html_is_self_contained_with_one_lane_per_task(rfc_report: Report) -> No
     p.feed(page)
     (v,) = _violated(rfc_report)
     assert p.lanes == list(v.model.tasks)
-    rows = tracefmt.steps(v.model, v.outcome.trace)
+    rows = facts.steps(v.model, v.outcome.trace)
     assert p.steps == sorted(((str(r.number), r.task) for r in rows),
                              key=lambda x: (list(v.model.tasks).index(x[1]), int(x[0])))
     assert "script" not in p.tags and "link" not in p.tags and "img" not in p.tags

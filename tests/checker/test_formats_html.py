@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from checker import tracefmt
-from checker.formats import render, report_of
-from checker.run import Options, verify
-from tlamodel.load import load_design
+from flagcheck.checker.report import facts
+from flagcheck.checker.report import render, report_of
+from flagcheck.checker.verify import Options, verify
+from flagcheck.tlamodel.load import load_design
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -88,7 +88,7 @@ def test_chromium_renders_one_lane_per_task(chromium: str, tmp_path: Path,
     assert lanes == list(v.model.tasks)
     steps = re.findall(r'<g class="step" data-step="(\d+)" data-task="([^"]+)">', dom)
     assert len(steps) == v.outcome.trace.length
-    rows = tracefmt.steps(v.model, v.outcome.trace)
+    rows = facts.steps(v.model, v.outcome.trace)
     assert sorted((int(n), t) for n, t in steps) == [(r.number, r.task) for r in rows]
     assert "no_lost_signal is violated after step" in dom
     assert "<script" not in dom

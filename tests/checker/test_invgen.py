@@ -1,4 +1,4 @@
-"""The mined invariant (checker.invgen) against the reference semantics and Z3 itself.
+"""The mined invariant (checker.engines.invgen) against the reference semantics and Z3 itself.
 
 Why these checks: k-induction assumes every clause invgen returns at every position of
 its step case, so one clause that is false in some reachable state turns a violated
@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.budget import examples
 
-from checker import invgen, kinduction
-from checker.encode import Encoder
+from flagcheck.checker.engines import invgen, kinduction
+from flagcheck.checker.engines.encode import Encoder
 from tests.checker import models as M
 from tests.checker import reference as ref
 from tests.checker.test_differential import models
 from tests.checker.test_kinduction import chain
-from tlamodel.ir import Model
+from flagcheck.tlamodel.ir import Model
 
 
 def _reachable(model: Model) -> set:
@@ -105,7 +105,7 @@ def _admitted(model: Model, lemmas: invgen.Lemmas) -> int:
     """How many well-typed states the invariant admits (hand models only: a product)."""
     import itertools
 
-    from tlamodel.ir import domain
+    from flagcheck.tlamodel.ir import domain
     idx = model.var_index()
     n = 0
     for st in itertools.product(*(domain(v.type) for v in model.vars)):

@@ -1,4 +1,4 @@
-"""Lasso BMC (checker.lasso, reached through checker.bmc.check) against hand-derived
+"""Lasso BMC (checker.engines.lasso, reached through checker.engines.bmc.check) against hand-derived
 shortest lassos (tests/pyspec/fixtures_liveness/liveness_models.py) and the shipped specs."""
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from checker import bmc, lasso
-from pyspec import explicit
-from pyspec.replay import check_violation
-from pyspec.successors import enabled
+from flagcheck.checker.engines import bmc, lasso
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.replay import check_violation
+from flagcheck.pyspec.successors import enabled
 from tests.pyspec.fixtures_liveness import liveness_models as L
-from tlamodel.ir import (Action, DeadlockFree, IntType, Invariant, Liveness, Model, StepInfo,
+from flagcheck.tlamodel.ir import (Action, DeadlockFree, IntType, Invariant, Liveness, Model, StepInfo,
                          VarDecl, const, mk, var)
 
 CASES = [(m, p) for m, props in L.EXPECT.items() for p in props]

@@ -1,5 +1,5 @@
 """Differential test for liveness: the explicit product/SCC engine (pyspec.liveness) against
-the lasso BMC (checker.lasso) on random multi-task IR models.
+the lasso BMC (checker.engines.lasso) on random multi-task IR models.
 
 The models are test_differential's ``models()`` (every operator, 1-3 tasks with program
 counters, guards that come and go, so weak fairness matters) with random Liveness
@@ -24,12 +24,12 @@ from hypothesis import strategies as st
 
 from tests.budget import examples
 
-from checker import bmc
-from pyspec import explicit
-from pyspec.explicit import reachable_count
-from pyspec.replay import check_violation
+from flagcheck.checker.engines import bmc
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.explicit import reachable_count
+from flagcheck.pyspec.replay import check_violation
 from tests.checker.test_differential import I4, X, bools, models
-from tlamodel.ir import Liveness, Model, const, mk
+from flagcheck.tlamodel.ir import Liveness, Model, const, mk
 
 CONDS = st.one_of(bools(1), st.integers(0, 3).map(lambda v: mk("eq", X, const(v, I4))))
 

@@ -12,14 +12,14 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.budget import examples
 
-from checker import pdr
-from pyspec import explicit
-from pyspec.replay import check_violation
+from flagcheck.checker.engines import pdr
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.replay import check_violation
 from tests.checker import models as M
 from tests.checker import reference as ref
 from tests.checker.test_differential import models
 from tests.checker.test_kinduction import chain
-from tlamodel.ir import Model
+from flagcheck.tlamodel.ir import Model
 
 
 def _agree(model: Model, out: dict, ex: dict) -> None:
@@ -74,13 +74,13 @@ def test_sizes_are_reported() -> None:
 def test_mined_clauses_are_part_of_the_rechecked_certificate(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """When Spacer alone runs out of its time (here: none at all), it is asked again with
-    checker.invgen's clauses; its own invariant is then only inductive relative to them,
+    checker.engines.invgen's clauses; its own invariant is then only inductive relative to them,
     and the reason says so and the re-check covers both."""
     monkeypatch.setattr(pdr, "ALONE_SECONDS", 0.0)
     o = pdr.check(M.mutual_wait(), ["flags_off"])["flags_off"]
     assert o.status == "holds" and o.exhaustive
     assert o.reason.startswith("PDR; invariant (") and "re-checked)" in o.reason
-    assert o.reason.endswith("mined clauses (checker.invgen)"), o.reason
+    assert o.reason.endswith("mined clauses (checker.engines.invgen)"), o.reason
     # Spacer alone, when it has the time, gives the readable invariant without them
     monkeypatch.setattr(pdr, "ALONE_SECONDS", 10.0)
     o = pdr.check(M.mutual_wait(), ["flags_off"])["flags_off"]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import z3
 
-from checker import pdr
-from tlamodel.load import load_design
+from flagcheck.checker.engines import pdr
+from flagcheck.tlamodel.load import load_design
 
 FIX = Path(__file__).resolve().parent / "fixtures_engines"
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from checker import portfolio
-from checker.portfolio import better
-from pyspec.trace import Outcome
+from flagcheck.checker.engines import portfolio
+from flagcheck.checker.engines.portfolio import better
+from flagcheck.pyspec.trace import Outcome
 from tests.checker import models as M
 
 MODEL = M.counter_race(2)

@@ -13,11 +13,11 @@ from typing import Callable
 
 from rich.console import Console
 
-from checker import bmc, kinduction, pdr, portfolio
-from checker.report import LiveStatus, progress_seconds
-from checker.run import _Bmc
-from pyspec import explicit
-from pyspec.progress import Progress, Reporter
+from flagcheck.checker.engines import bmc, kinduction, pdr, portfolio
+from flagcheck.checker.report.terminal import LiveStatus, progress_seconds
+from flagcheck.checker.verify import _Bmc
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.progress import Progress, Reporter
 from tests.checker import models as M
 
 

@@ -5,7 +5,7 @@ import time
 
 import z3
 
-from checker.solver import SolverContext
+from flagcheck.checker.engines.solver import SolverContext
 
 
 def test_results_assumptions_and_scopes():

@@ -52,14 +52,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.budget import examples
 
-from pyspec import explicit
-from pyspec.replay import check_violation
-from pyspec.successors import fire
-from pyspec.trace import Outcome, Trace
-from tlamodel.emit_promela import PromelaWriter
-from tlamodel.ir import DeadlockFree, Invariant, Model
-from tlamodel.load import load_design
-from tlamodel.reduce import reduce_model
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.replay import check_violation
+from flagcheck.pyspec.successors import fire
+from flagcheck.pyspec.trace import Outcome, Trace
+from flagcheck.tlamodel.emit_promela import PromelaWriter
+from flagcheck.tlamodel.ir import DeadlockFree, Invariant, Model
+from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.reduce import reduce_model
 
 ROOT = Path(__file__).resolve().parents[2]
 SPIN = shutil.which("spin")
@@ -273,7 +273,7 @@ def spin_state_count(m: Model, watch: bool) -> int:
     """How many states pan must store for a model with one initial state: the reachable
     IR states, times the positions terminal_watch can be in (it may step to its end label
     while the state is terminal, and back while it is not)."""
-    from pyspec.successors import compiled
+    from flagcheck.pyspec.successors import compiled
     cm = compiled(m)
     start = (tuple(vs[0] for vs in m.init), 0)
     seen, todo = {start}, [start]
@@ -290,7 +290,7 @@ def spin_state_count(m: Model, watch: bool) -> int:
 
 
 def _typed(m: Model, i: int, v: int):  # noqa: ANN202
-    from tlamodel.ir import BoolType
+    from flagcheck.tlamodel.ir import BoolType
     return bool(v) if isinstance(m.vars[i].type, BoolType) else int(v)
 
 

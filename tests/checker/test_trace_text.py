@@ -16,14 +16,16 @@ import itf_py
 import pytest
 from click.testing import CliRunner
 
-from checker import coverage, pdr, tracefmt
-from checker.cli import main
-from checker.formats import render, report_of
-from checker.formats import json as jsonfmt
-from checker.run import Options, verify
-from checker.verdict import Verdict, exit_code
-from tlamodel.load import load_design
-from tlamodel.reduce import reduce_model
+from flagcheck.checker import coverage
+from flagcheck.checker.engines import pdr
+from flagcheck.checker.report import facts
+from flagcheck.checker.cli.main import main
+from flagcheck.checker.report import render, report_of
+from flagcheck.checker.report import json as jsonfmt
+from flagcheck.checker.verify import Options, verify
+from flagcheck.checker.verdict import Verdict, exit_code
+from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.reduce import reduce_model
 
 ROOT = Path(__file__).resolve().parents[2]
 RFC_V2 = "specs/rfc-v2-tif-taskwork.yaml"
@@ -91,7 +93,7 @@ def test_json_and_itf_carry_whole_statements(rfc) -> None:  # noqa: ANN001
 def test_merged_step_lists_its_parts_each_with_its_own_label(rfc) -> None:  # noqa: ANN001
     d, vs, report = rfc
     v = _violated(vs, "no_lost_signal")
-    rows = tracefmt.steps(v.model, v.outcome.trace)
+    rows = facts.steps(v.model, v.outcome.trace)
     merged = [s for s in rows if len(s.parts) > 1]
     assert merged
     # step "current.sysret = ERESTARTNOHAND; ; exit_check: atomic {...}": the label is the
@@ -115,14 +117,14 @@ def test_merged_step_lists_its_parts_each_with_its_own_label(rfc) -> None:  # no
     for m in metas:
         assert all(not x.startswith("->") for x in m["detail"]), m["detail"]
     # the unwrapped text (JUnit bodies): no line is a bare "-> false"
-    for line in tracefmt.plain_lines(v.model, v.outcome.trace):
+    for line in facts.plain_lines(v.model, v.outcome.trace):
         assert not re.fullmatch(r"[\d |]*-> \w+", line.strip()), line
 
 
 def test_html_abbreviates_but_hovers_the_whole_statement(rfc) -> None:  # noqa: ANN001
     _, vs, report = rfc
     v = _violated(vs, "no_lost_signal")
-    longest = max((p.text for s in tracefmt.steps(v.model, v.outcome.trace) for p in s.parts),
+    longest = max((p.text for s in facts.steps(v.model, v.outcome.trace) for p in s.parts),
                   key=len)
     html = render("html", report)
     from html import escape
@@ -139,10 +141,10 @@ def test_end_names_the_await_not_the_merged_if_before_it(merged) -> None:  # noq
     idx = model.var_index()
     pc_text = {task: infos[int(last[idx[pc]])].text for task, pc, infos in model.pcs}
     assert pc_text["T"] == "mine = true;"        # the pc sits at the first merged statement
-    end = tracefmt.ending(model, v.outcome.trace, v.property)
+    end = facts.ending(model, v.outcome.trace, v.property)
     t = next(e for e in end.tasks if e.task == "T")
     assert t.blocked and t.where == "await (go);" and t.label == "stuck"
-    line = f"T: {tracefmt.where(t)}"
+    line = f"T: {facts.where(t)}"
     assert line == "T: in stuck: await (go); (merged-if-await.yaml:18) (cannot step)"
     for fmt in ("text", "markdown"):
         assert "stuck: await (go); (merged-if-await.yaml:18) (cannot step)" in render(fmt, report)

@@ -10,7 +10,7 @@ import pytest
 from ruamel.yaml import YAML
 from click.testing import CliRunner
 
-from checker.cli import main
+from flagcheck.checker.cli.main import main
 
 CORPUS = Path(__file__).resolve().parents[1] / "bad_inputs"
 INDEX: dict[str, dict] = dict(YAML(typ="safe").load((CORPUS / "index.yaml").read_text()))
@@ -55,7 +55,7 @@ def test_real_process_on_every_corpus_file_prints_no_traceback() -> None:
     """One interpreter, the real entry point, every file: what CI's users would see."""
     code = (
         "import sys, subprocess\n"
-        "from checker.cli import main\n"
+        "from flagcheck.checker.cli.main import main\n"
         "bad = []\n"
         "for f in sys.argv[1:]:\n"
         "    try:\n"

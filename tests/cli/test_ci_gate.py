@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
-from checker.cli import main
+from flagcheck.checker.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"

@@ -15,15 +15,15 @@ import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
 
-from checker import regress
-from checker.cli import main
-from checker.regress import (Comparison, compare, markdown, print_text, property_words,
+from flagcheck.checker import regress
+from flagcheck.checker.cli.main import main
+from flagcheck.checker.regress import (Comparison, compare, markdown, print_text, property_words,
                              scenario_cell)
-from checker.run import Options
-from checker.verdict import Verdict
-from pyspec.trace import Outcome
-from tlamodel.errors import DesignError
-from tlamodel.load import load_design
+from flagcheck.checker.verify import Options
+from flagcheck.checker.verdict import Verdict
+from flagcheck.pyspec.trace import Outcome
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.load import load_design
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from checker.cli import main
-from checker.report import LiveStatus
+from flagcheck.checker.cli.main import main
+from flagcheck.checker.report.terminal import LiveStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = "tests/cli/fixtures_formats"

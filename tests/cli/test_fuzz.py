@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from tests.budget import examples
 
-from checker.cli import main
-from pyspec import explicit
-from tlamodel.errors import DesignError
-from tlamodel.load import load_design
+from flagcheck.checker.cli.main import main
+from flagcheck.pyspec import explicit
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.load import load_design
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "bad_inputs"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import main
-from checker.gate import classify
-from checker.verdict import Verdict
-from pyspec.trace import Outcome
+from flagcheck.checker.cli.main import main
+from flagcheck.checker.gate import classify
+from flagcheck.checker.verdict import Verdict
+from flagcheck.pyspec.trace import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "specs/notify-signal-5.11.yaml"

@@ -26,7 +26,7 @@ def _python() -> str:
 def _verify(*args: str, seconds: str = "0.2") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "PYTHONPATH")}
     env.update(NO_COLOR="1", FLAGCHECK_PROGRESS_SECONDS=seconds)
-    return subprocess.run([_python(), "-m", "checker.cli", "verify", NOTIFY,
+    return subprocess.run([_python(), "-m", "flagcheck.checker.cli", "verify", NOTIFY,
                            "-s", "io-uring-pthread-join", "--engine", "bmc", "--depth", "40",
                            *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)

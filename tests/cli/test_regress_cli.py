@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from checker.cli import main
+from flagcheck.checker.cli.main import main
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 

@@ -2,7 +2,7 @@
 developer reads, errors without tracebacks, and "no counterexample without replay".
 
 Most runs go through click's CliRunner (in process, fast); one real subprocess per exit
-code family checks that ``python -m checker.cli`` really exits with it.
+code family checks that ``python -m flagcheck.checker.cli`` really exits with it.
 """
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from checker import run as run_mod
-from checker.cli import main
-from checker.run import Options, replayed, verify
-from pyspec.trace import Outcome, Trace
-from tlamodel.ir import BoolType, Model
-from tlamodel.load import load_design
+from flagcheck.checker import verify as run_mod
+from flagcheck.checker.cli.main import main
+from flagcheck.checker.verify import Options, replayed, verify
+from flagcheck.pyspec.trace import Outcome, Trace
+from flagcheck.tlamodel.ir import BoolType, Model
+from flagcheck.tlamodel.load import load_design
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = Path(__file__).resolve().parent / "fixtures"
@@ -50,7 +50,7 @@ def no_traceback(r: Result) -> None:
 
 
 def oleg_run(reduce: bool = True) -> tuple[Model, Outcome]:
-    """RFC v2 × Oleg's scenario through the library pipeline (checker.run.verify) with the
+    """RFC v2 × Oleg's scenario through the library pipeline (checker.verify.verify) with the
     reference engine, explicit BFS: the model the engines saw and the replayed outcome."""
     d = load_design(RFC_V2)
     models: list[Model] = []
@@ -334,7 +334,7 @@ def _python() -> str:
 def test_the_real_command_exits_with_the_code(args: list[str], code: int, needle: str) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "PYTHONPATH")}
     env["NO_COLOR"] = "1"
-    p = subprocess.run([_python(), "-m", "checker.cli", "verify", *args], cwd=ROOT, env=env,
+    p = subprocess.run([_python(), "-m", "flagcheck.checker.cli", "verify", *args], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == code, (p.stdout, p.stderr)
     assert needle in p.stdout + p.stderr, (p.stdout, p.stderr)
@@ -398,8 +398,8 @@ def test_the_cli_never_displays_a_counterexample_that_does_not_replay(
     bad, _ = _tampered_value(model, out)
     real = run_mod.run_engine
 
-    def corrupting(m, props, opts, depth):  # noqa: ANN001
-        res = real(m, props, opts, depth)
+    def corrupting(m, props, opts, depth, *rest, **kw):  # noqa: ANN001, ANN002, ANN003
+        res = real(m, props, opts, depth, *rest, **kw)
         if "no_lost_signal" in res and res["no_lost_signal"].status == "violated":
             assert res["no_lost_signal"].trace == out.trace   # the same BFS, the same trace
             res["no_lost_signal"] = bad

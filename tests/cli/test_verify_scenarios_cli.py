@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from checker.cli import main
-from checker.run import ENGINES
+from flagcheck.checker.cli.main import main
+from flagcheck.checker.verify import ENGINES
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = Path(__file__).resolve().parent / "fixtures_scenarios"

@@ -5,7 +5,7 @@ and share one flat module namespace under pytest's default import mode.
 """
 from __future__ import annotations
 
-from tlamodel.ir import (BOOL, FALSE, TRUE, Action, DeadlockFree, Expr, IntType,
+from flagcheck.tlamodel.ir import (BOOL, FALSE, TRUE, Action, DeadlockFree, Expr, IntType,
                          Invariant, Model, PcInfo, StepInfo, VarDecl, conj, const, disj, mk,
                          var)
 

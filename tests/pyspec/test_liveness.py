@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from pyspec import explicit, liveness
-from pyspec.replay import ReplayError, check_violation
-from pyspec.successors import enabled
-from pyspec.trace import Trace
+from flagcheck.pyspec import explicit, liveness
+from flagcheck.pyspec.replay import ReplayError, check_violation
+from flagcheck.pyspec.successors import enabled
+from flagcheck.pyspec.trace import Trace
 from tests.pyspec.fixtures_liveness import liveness_models as L
 
 CASES = [(m, p) for m, props in L.EXPECT.items() for p in props]
@@ -40,7 +40,7 @@ def test_explicit_hand_verdicts(model_name: str, prop: str) -> None:
 def test_all_properties_at_once_and_mixed_with_safety() -> None:
     from dataclasses import replace
 
-    from tlamodel.ir import DeadlockFree, Invariant, mk, var, const, IntType
+    from flagcheck.tlamodel.ir import DeadlockFree, Invariant, mk, var, const, IntType
     m = L.spinner()
     x = var("x", IntType(0, 4))
     m = replace(m, properties=(Invariant("x_small", mk("le", x, const(1, IntType(0, 4)))),)
@@ -125,7 +125,7 @@ def test_rejects_non_liveness() -> None:
     m = L.spinner()
     from dataclasses import replace
 
-    from tlamodel.ir import DeadlockFree
+    from flagcheck.tlamodel.ir import DeadlockFree
     m = replace(m, properties=m.properties + (DeadlockFree("dl"),))
     with pytest.raises(TypeError):
         liveness.check(m, ["dl"])

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from tests.budget import examples
 
-from pyspec.evaluate import compile_expr, evaluate
+from flagcheck.pyspec.evaluate import compile_expr, evaluate
 from pyspec_models import naive
-from tlamodel.ir import BOOL, EnumType, Expr, IntType, SetType, const, mk, var
+from flagcheck.tlamodel.ir import BOOL, EnumType, Expr, IntType, SetType, const, mk, var
 
 SIG = EnumType("sig", ("SIGINT", "SIGUSR1", "SIGKILL"))
 SIGSET = SetType(SIG)

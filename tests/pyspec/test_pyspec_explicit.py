@@ -6,9 +6,9 @@ import dataclasses
 import pytest
 
 import pyspec_models as M
-from pyspec.explicit import check, reachable_count
-from pyspec.replay import check_violation
-from tlamodel.ir import FALSE, IntType, Invariant, const, mk, var
+from flagcheck.pyspec.explicit import check, reachable_count
+from flagcheck.pyspec.replay import check_violation
+from flagcheck.tlamodel.ir import FALSE, IntType, Invariant, const, mk, var
 
 
 def test_lost_update_shortest_trace_and_deadlock_holds():

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from tests.budget import examples
 
-from pyspec.explicit import check
-from pyspec.replay import check_violation
+from flagcheck.pyspec.explicit import check
+from flagcheck.pyspec.replay import check_violation
 from pyspec_models import naive
-from tlamodel.ir import (BOOL, Action, DeadlockFree, Expr, IntType, Invariant, Model,
+from flagcheck.tlamodel.ir import (BOOL, Action, DeadlockFree, Expr, IntType, Invariant, Model,
                          StepInfo, VarDecl, const, mk, var)
 
 I4 = IntType(0, 3)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 import pyspec_models as M
-from pyspec.explicit import check
-from pyspec.replay import ReplayError, check_violation, replay
-from pyspec.trace import Trace
+from flagcheck.pyspec.explicit import check
+from flagcheck.pyspec.replay import ReplayError, check_violation, replay
+from flagcheck.pyspec.trace import Trace
 
 # lost_update, hand-written: read A, read B, write A, write B.  Vars (x, pc_A, tmp_A, pc_B, tmp_B)
 RACE_STATES = ((0, 0, 0, 0, 0), (0, 1, 0, 0, 0), (0, 1, 0, 1, 0), (1, 2, 0, 1, 0), (1, 2, 0, 2, 0))

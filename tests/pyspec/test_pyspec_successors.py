@@ -6,8 +6,8 @@ import dataclasses
 import pytest
 
 import pyspec_models as M
-from pyspec.successors import compile_model, enabled, fire, initial_states, is_deadlock
-from tlamodel.ir import (TRUE, Action, IntType, Model, StepInfo, VarDecl, const, mk, var)
+from flagcheck.pyspec.successors import compile_model, enabled, fire, initial_states, is_deadlock
+from flagcheck.tlamodel.ir import (TRUE, Action, IntType, Model, StepInfo, VarDecl, const, mk, var)
 
 I3 = IntType(0, 3)
 

@@ -71,8 +71,8 @@ def test_a_bad_design_is_reported_and_the_others_still_run(
 def test_certificates_are_read_out_of_proof_reasons() -> None:
     cert = _bench().certificate
     assert cert("k-induction, k=12; step case strengthened by 656 invariant clauses "
-                "(checker.invgen)") == "k=12, 656 mined"
+                "(checker.engines.invgen)") == "k=12, 656 mined"
     assert cert("PDR; invariant (56 lemmas, 197 nodes, re-checked): x; together with 656 "
-                "mined clauses (checker.invgen)") == "56 lemmas/197 nodes, 656 mined"
+                "mined clauses (checker.engines.invgen)") == "56 lemmas/197 nodes, 656 mined"
     assert cert("k-induction, k=3") == "k=3"
     assert cert("") == ""

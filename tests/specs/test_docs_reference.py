@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tlamodel.spec import read_spec
-from tlamodel.yamlfile import load_yaml
+from flagcheck.tlamodel.spec import read_spec
+from flagcheck.tlamodel.yamlfile import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 LIB = read_spec(load_yaml(ROOT / "specs" / "lib" / "linux-base.yaml"))

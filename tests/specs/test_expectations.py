@@ -36,10 +36,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.run import Options, verify
-from checker.verdict import Verdict
-from tlamodel.errors import DesignError
-from tlamodel.load import Design, load_design
+from flagcheck.checker.verify import Options, verify
+from flagcheck.checker.verdict import Verdict
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.load import Design, load_design
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 DESIGN_FILES = sorted(SPECS.glob("*.yaml"))

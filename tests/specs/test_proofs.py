@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.run import Options, verify
-from tlamodel.load import load_design
+from flagcheck.checker.verify import Options, verify
+from flagcheck.tlamodel.load import load_design
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 FIXED = ("coupled-5.9", "rfc-v3-signal-pending-split", "notify-signal-5.11")

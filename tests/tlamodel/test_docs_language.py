@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tlamodel import spec as S
-from tlamodel.errors import DesignError
-from tlamodel.load import load_design
-from tlamodel.resolve import Resolver
-from tlamodel.syntax import CodeRef, parse_code, parse_expr
+from flagcheck.tlamodel import spec as S
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.resolve import Resolver
+from flagcheck.tlamodel.syntax import CodeRef, parse_code, parse_expr
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "language.md"
@@ -71,8 +71,8 @@ def test_complete_file_loads(doc_dir: Path, name: str) -> None:
         d.model(scen)
     own = {(e.scenario, e.prop) for e in spec.expect}   # not what extends may add
     if own:
-        from checker.regress import judge
-        from checker.run import Options, verify
+        from flagcheck.checker.regress import judge
+        from flagcheck.checker.verify import Options, verify
         scens = tuple(sorted({s for s, _ in own}))
         verdicts = verify(d, scens, (), Options(engine="explicit", timeout=120))
         checked = [judge(v) for v in verdicts if (v.scenario, v.property) in own]

@@ -1,13 +1,13 @@
-"""``flagcheck export`` (checker/cmd_export.py), driven through click's test runner.
+"""``flagcheck export`` (checker/cli/export.py), driven through click's test runner.
 
-The command is tested on its own; checker/cli.py registers it as ``flagcheck export``."""
+The command is tested on its own; checker/cli/main.py registers it as ``flagcheck export``."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from checker.cmd_export import export_cmd
+from flagcheck.checker.cli.export import export_cmd
 
 ROOT = Path(__file__).resolve().parents[2]
 DESIGN = str(ROOT / "specs" / "rfc-v2-tif-taskwork.yaml")
@@ -40,7 +40,7 @@ def test_tla_file_name_note(tmp_path: Path) -> None:
 
 
 def test_no_reduce_exports_the_unreduced_model() -> None:
-    from tlamodel.load import load_design
+    from flagcheck.tlamodel.load import load_design
     d = load_design(DESIGN)
     m = d.model(d.scenario("oleg-lost-signal"))
     full = run("--to", "promela", DESIGN, "-s", "oleg-lost-signal", "--no-reduce").stdout

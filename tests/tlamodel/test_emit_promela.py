@@ -16,11 +16,11 @@ import pytest
 
 from tests.checker import models as CM
 from tests.checker.test_spin_agreement import CC, SPIN, assert_agree, check_model
-from tlamodel.emit_promela import PromelaWriter, final_actions, order_updates, to_promela
-from tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, IntType, Invariant, Model, SetType,
+from flagcheck.tlamodel.emit_promela import PromelaWriter, final_actions, order_updates, to_promela
+from flagcheck.tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, IntType, Invariant, Model, SetType,
                          StepInfo, VarDecl, const, mk, var)
-from tlamodel.load import load_design
-from tlamodel.reduce import reduce_model
+from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.reduce import reduce_model
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_spin = pytest.mark.skipif(SPIN is None or CC is None,

@@ -35,12 +35,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.budget import examples
 
-from pyspec.evaluate import evaluate
-from pyspec.successors import compiled, initial_states, is_deadlock
-from tlamodel.emit_tla import TlaWriter, to_tla
-from tlamodel.ir import DeadlockFree, EnumType, Invariant, Model, SetType
-from tlamodel.load import load_design
-from tlamodel.reduce import reduce_model
+from flagcheck.pyspec.evaluate import evaluate
+from flagcheck.pyspec.successors import compiled, initial_states, is_deadlock
+from flagcheck.tlamodel.emit_tla import TlaWriter, to_tla
+from flagcheck.tlamodel.ir import DeadlockFree, EnumType, Invariant, Model, SetType
+from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.reduce import reduce_model
 from tests.tlamodel.test_emit_promela import edge_model
 
 ts = pytest.importorskip("tree_sitter", reason="TLA+ checks need the tree-sitter package")

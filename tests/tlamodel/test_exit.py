@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from pyspec import explicit
-from pyspec.explicit import reachable_states
-from pyspec.replay import check_violation
-from pyspec.successors import enabled
-from tlamodel.cfg import EXIT_PROCEDURE
-from tlamodel.errors import DesignError
-from tlamodel.ir import Model
-from tlamodel.load import load_design
-from tlamodel.reduce import reduce_model
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.explicit import reachable_states
+from flagcheck.pyspec.replay import check_violation
+from flagcheck.pyspec.successors import enabled
+from flagcheck.tlamodel.cfg import EXIT_PROCEDURE
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.ir import Model
+from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.reduce import reduce_model
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 DESIGNS = sorted(p.stem for p in SPECS.glob("*.yaml"))

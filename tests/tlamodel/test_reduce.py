@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.budget import examples
 
-from pyspec import explicit
-from pyspec.replay import check_violation
-from tlamodel.ir import Model
-from tlamodel.load import load_design
-from tlamodel.reduce import reduce_model
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.replay import check_violation
+from flagcheck.tlamodel.ir import Model
+from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.reduce import reduce_model
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 CASES = [(d, s.name) for d in sorted(SPECS.glob("*.yaml")) for s in load_design(d).scenarios]

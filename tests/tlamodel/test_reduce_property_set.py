@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import main
-from checker.run import Options, verify
-from pyspec import explicit
-from tlamodel.load import load_design
-from tlamodel.reduce import reduce_model
+from flagcheck.checker.cli.main import main
+from flagcheck.checker.verify import Options, verify
+from flagcheck.pyspec import explicit
+from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.reduce import reduce_model
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 ALL = ("no_lost_signal", "no_deadlock", "task_work_runs", "signals_delivered", "assertions")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from pyspec.explicit import check
-from tlamodel.errors import DesignError
+from flagcheck.pyspec.explicit import check
+from flagcheck.tlamodel.errors import DesignError
 from tlm_util import actions_of, assert_at, design, design_error, finals
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tlamodel.errors import DesignError
-from tlamodel.load import load_design
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.load import load_design
 from tlm_util import FIX, assert_at, design_error
 
 

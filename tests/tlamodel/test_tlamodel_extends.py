@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pyspec.explicit import check
-from tlamodel.spec import Expectation
+from flagcheck.pyspec.explicit import check
+from flagcheck.tlamodel.spec import Expectation
 from tlm_util import actions_of, assert_at, design, design_error, finals, model
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from checker.cli import main
-from pyspec.explicit import check
+from flagcheck.checker.cli.main import main
+from flagcheck.pyspec.explicit import check
 from tlm_util import FIX, assert_at, design, design_error
 
 INH = FIX / "inherit"

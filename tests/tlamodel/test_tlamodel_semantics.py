@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from pyspec.explicit import check
-from pyspec.successors import enabled, fire, initial_states
-from tlamodel.ir import IntType
+from flagcheck.pyspec.explicit import check
+from flagcheck.pyspec.successors import enabled, fire, initial_states
+from flagcheck.tlamodel.ir import IntType
 from tlm_util import actions_of, design, error_message, explore, finals, model, reachable, values
 
 

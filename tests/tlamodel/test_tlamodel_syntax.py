@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tlamodel import ast as A
-from tlamodel.errors import DesignError
+from flagcheck.tlamodel import syntax_tree as A
+from flagcheck.tlamodel.errors import DesignError
 from tlm_util import FIX, assert_at, design
 
 

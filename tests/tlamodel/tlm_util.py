@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pyspec.successors import enabled, fire, initial_states
-from pyspec.trace import State
-from tlamodel.errors import DesignError
-from tlamodel.ir import Action, EnumType, Model, SetType, show_value
-from tlamodel.load import Design, load_design
+from flagcheck.pyspec.successors import enabled, fire, initial_states
+from flagcheck.pyspec.trace import State
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.ir import Action, EnumType, Model, SetType, show_value
+from flagcheck.tlamodel.load import Design, load_design
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 

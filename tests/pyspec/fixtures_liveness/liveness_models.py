@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pyspec.trace import Trace
-from tlamodel.ir import (BOOL, FALSE, TRUE, Action, Expr, IntType, Liveness, Model, StepInfo,
+from flagcheck.pyspec.trace import Trace
+from flagcheck.tlamodel.ir import (BOOL, FALSE, TRUE, Action, Expr, IntType, Liveness, Model, StepInfo,
                          VarDecl, conj, const, mk, var)
 
 X4 = IntType(0, 4)
@@ -261,8 +261,8 @@ def spec_model(design: str, scenario: str, extra: tuple[str, ...]) -> Model:
     is not touched), built through the front end's own path (tlamodel.load.build_model)."""
     import dataclasses
 
-    from tlamodel.load import Design, load_design
-    from tlamodel.reduce import reduce_model
+    from flagcheck.tlamodel.load import Design, load_design
+    from flagcheck.tlamodel.reduce import reduce_model
 
     d = load_design(SPECS_DIR / f"{design}.yaml")
     check = list(d.spec.check or [(n, None) for n in d.merged.properties])

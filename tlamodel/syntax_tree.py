@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from tlamodel.ir import SourceLoc
+from flagcheck.tlamodel.ir import SourceLoc
 
 
 # ---------------------------------------------------------------- expressions

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checker.coverage import Coverage, Finding
-from checker.formats import Report, itf, tool_version
-from checker.verdict import Verdict
+from flagcheck.checker.coverage import Coverage, Finding
+from flagcheck.checker.report import Report, itf, tool_version
+from flagcheck.checker.verdict import Verdict
 
 FORMAT = "flagcheck-report"
 VERSION = 1

@@ -38,11 +38,11 @@ from dataclasses import dataclass
 
 import z3
 
-from checker.encode import Encoder
-from checker.solver import SolverContext
-from pyspec import explicit, successors
-from pyspec.trace import State
-from tlamodel.ir import Model, Value, domain
+from flagcheck.checker.engines.encode import Encoder
+from flagcheck.checker.engines.solver import SolverContext
+from flagcheck.pyspec import explicit, successors
+from flagcheck.pyspec.trace import State
+from flagcheck.tlamodel.ir import Model, Value, domain
 
 #: variables with more values than this give no candidate atoms (they say little);
 #: program counters always do

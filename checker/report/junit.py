@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from checker import tracefmt
-from checker.formats import Report
-from checker.verdict import Verdict
+from flagcheck.checker.report import facts
+from flagcheck.checker.report import Report
+from flagcheck.checker.verdict import Verdict
 
 
 def _trace_text(report: Report, v: Verdict) -> str:
     o = v.outcome
     assert o is not None and o.trace is not None and v.model is not None
-    lines = [tracefmt.summary(v.model, v, report.design_file), ""]
-    lines += tracefmt.plain_lines(v.model, o.trace)
-    lines += tracefmt.ending_lines(v.model, o.trace, v.property)
+    lines = [facts.summary(v.model, v, report.design_file), ""]
+    lines += facts.plain_lines(v.model, o.trace)
+    lines += facts.ending_lines(v.model, o.trace, v.property)
     return "\n".join(lines) + "\n"
 
 

@@ -11,14 +11,14 @@ Every property is a state predicate ``P``: an invariant's expression, or for
 negation is exactly ``Encoder.prop_violation``.  For k = 0, 1, 2, ... and each open P:
 
 * base(k):  init(0) & trans(0..k-1) & !P@k -- sat gives a counterexample of length k; the
-  depths are tried in increasing order, so it is a shortest one (as in checker.bmc);
+  depths are tried in increasing order, so it is a shortest one (as in checker.engines.bmc);
 * step(k):  dom(0) & trans(0..k) & P@0..P@k & !P@(k+1) & states 0..k+1 pairwise distinct --
   unsat (with base(0..k) unsat) proves P;
 * init-side termination: no simple path of k+1 steps starts in an initial state -- then
   every reachable state is within k steps of init and base(0..k) has checked it.
 
 One solver per case, both incremental: the unrollings only grow, and per-property and
-per-depth constraints sit behind assumption literals (as in checker.bmc) so the solvers
+per-depth constraints sit behind assumption literals (as in checker.engines.bmc) so the solvers
 keep what they learnt across queries.  Three refinements, each argued where it is made:
 the step case assumes per-variable value sets that hold in every reachable state
 (``value_sets``), the O(k^2) distinctness constraints are added lazily, only for pairs
@@ -29,7 +29,7 @@ three; 101 s (and k=25 instead of 20) without value sets, 40 s with eager distin
 30 s without lemmas.
 
 A fourth refinement does most of the work since: the step case also assumes, at every
-position, the invariant checker.invgen builds (clauses relating a task's pc to everybody's
+position, the invariant checker.engines.invgen builds (clauses relating a task's pc to everybody's
 flags, mined from runs and made inductive with Z3, so an invariant on their own).  It cuts
 the unreachable chains the step case otherwise walks: no_lost_signal goes from k=16-30 to
 k=0 on every shipped design × scenario (notify-signal-5.11 × oleg-lost-signal: 41 s at
@@ -44,12 +44,12 @@ import time
 
 import z3
 
-from checker import invgen
-from checker.encode import Encoder
-from checker.solver import Result, SolverContext
-from pyspec.progress import ProgressHook, Reporter
-from pyspec.trace import Outcome, State, Trace
-from tlamodel.ir import Expr, Model, Property, Value, domain
+from flagcheck.checker.engines import invgen
+from flagcheck.checker.engines.encode import Encoder
+from flagcheck.checker.engines.solver import Result, SolverContext
+from flagcheck.pyspec.progress import ProgressHook, Reporter
+from flagcheck.pyspec.trace import Outcome, State, Trace
+from flagcheck.tlamodel.ir import Expr, Model, Property, Value, domain
 
 ENGINE = "kind"
 
@@ -65,7 +65,7 @@ def check(model: Model, properties: list[str] | None = None, max_k: int = 40,
     ``max_k``, the wall-clock ``timeout`` (seconds, for the whole call) ran out or the
     solver gave up, with ``depth`` = the last depth the base case fully checked (-1: none).
     Never ``holds`` without a proof.  ``aux``: strengthen the step case with the mined
-    invariant of checker.invgen (off: plain k-induction, for measuring what it buys).
+    invariant of checker.engines.invgen (off: plain k-induction, for measuring what it buys).
     ``progress`` (pyspec.progress) is told when the invariant is being mined and each k
     as it starts.
     """
@@ -207,7 +207,7 @@ class _Run:
         self.values = value_sets(model)
         if aux:
             self.reporter.report(phase="mining invariant")
-        #: the auxiliary invariant (checker.invgen), None when not found within its share
+        #: the auxiliary invariant (checker.engines.invgen), None when not found within its share
         self.aux = (invgen.mine(model, timeout=_aux_budget(timeout), seed=seed)
                     if aux else None)
         #: properties proved so far, assumed in every later step case
@@ -353,7 +353,7 @@ class _Run:
     def _holds(self, p: Property, k: int, reason: str) -> None:
         if self.aux is not None and self.aux.clauses:
             reason += (f"; step case strengthened by {len(self.aux.clauses)} invariant "
-                       f"clauses (checker.invgen)")
+                       f"clauses (checker.engines.invgen)")
         self._outcome(p, "holds", k, exhaustive=True, reason=reason)
 
     def _give_up(self, open_: dict[str, Property], k: int) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.verdict import Verdict
-from pyspec.evaluate import evaluate
-from pyspec.successors import enabled
-from pyspec.trace import State, Trace
-from tlamodel.ir import Action, Expr, Invariant, Model, SourceLoc, StepInfo, free_vars, show_value
+from flagcheck.checker.verdict import Verdict
+from flagcheck.pyspec.evaluate import evaluate
+from flagcheck.pyspec.successors import enabled
+from flagcheck.pyspec.trace import State, Trace
+from flagcheck.tlamodel.ir import Action, Expr, Invariant, Model, SourceLoc, StepInfo, free_vars, show_value
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from typing import Any, Callable
 import click
 from rich.console import Console
 
-from checker import coverage
-from checker.formats import FORMATS, render, render_many, report_of
-from checker.report import LiveStatus, print_coverage, print_findings, print_report, progress_seconds
-from checker.run import AUTO_RACE, ENGINES, Options, select_scenarios, verify
-from checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, EXIT_VIOLATED, exit_code
-from tlamodel.errors import DesignError
-from tlamodel.load import load_design
+from flagcheck.checker import coverage
+from flagcheck.checker.report import FORMATS, render, render_many, report_of
+from flagcheck.checker.report.terminal import LiveStatus, print_coverage, print_findings, print_report, progress_seconds
+from flagcheck.checker.verify import AUTO_RACE, ENGINES, Options, select_scenarios, verify
+from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, EXIT_VIOLATED, exit_code
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.load import load_design
 
 
 def _guarded(fn: Callable[..., int], debug: bool, *args: Any, **kw: Any) -> None:
@@ -179,7 +179,7 @@ def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tup
         console = _terminal()
         for report, verdicts, cov, _ in runs:
             if quiet:
-                from checker.report import print_skipped, verdict_table
+                from flagcheck.checker.report.terminal import print_skipped, verdict_table
                 if len(runs) > 1:
                     console.print(f"design {report.design} ({report.design_file})", style="bold")
                 console.print(verdict_table(verdicts))
@@ -231,7 +231,7 @@ def compare_cmd(designs: tuple[Path, ...], fmt: str, output: Path | None, engine
     Exits 1 if any cell is violated, 3 if none is but one is unknown."""
     import io
 
-    from checker.regress import compare, markdown, print_text
+    from flagcheck.checker.regress import compare, markdown, print_text
 
     def run() -> int:
         opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states,
@@ -264,8 +264,8 @@ def _compare_json(c: Any) -> str:
     ``cells`` keeps one entry per scenario × property (what a script gating on one
     property needs); ``scenario_cells`` adds the folded per-scenario cell the markdown
     table shows, so both views come from one run."""
-    from checker.formats.json import dumps
-    from checker.regress import cell
+    from flagcheck.checker.report.json import dumps
+    from flagcheck.checker.regress import cell
     cells = []
     for d in c.designs:
         for s, p in c.columns:
@@ -311,7 +311,7 @@ def replay_cmd(trace_file: Path, design: Path, scenario: str | None, prop: str |
     """
     import json
 
-    from checker.formats import itf
+    from flagcheck.checker.report import itf
 
     def run() -> int:
         try:
@@ -376,7 +376,7 @@ def gate_cmd(base: Path, proposals: tuple[Path, ...], fmt: str, output: Path | N
     property the base satisfies is violated by a proposal (a new violation); 3 if a verdict
     needed to decide is unknown; else 0 — violations the base already has do not fail.
     """
-    from checker import gate
+    from flagcheck.checker import gate
 
     def run() -> int:
         opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states,
@@ -395,7 +395,7 @@ def gate_cmd(base: Path, proposals: tuple[Path, ...], fmt: str, output: Path | N
             gate.print_text(_terminal(), comparisons, quiet)
             return code
         if fmt == "json":
-            from checker.formats.json import dumps
+            from flagcheck.checker.report.json import dumps
             text = dumps(gate.document(comparisons))
         elif fmt == "markdown":
             text = gate.markdown(comparisons)
@@ -414,8 +414,8 @@ def gate_cmd(base: Path, proposals: tuple[Path, ...], fmt: str, output: Path | N
     _guarded(run, debug)
 
 
-from checker.cmd_export import export_cmd  # noqa: E402 - registered after the group exists
-from checker.cmd_test import test_cmd  # noqa: E402
+from flagcheck.checker.cli.export import export_cmd  # noqa: E402 - registered after the group exists
+from flagcheck.checker.cli.expectations import test_cmd  # noqa: E402
 
 main.add_command(export_cmd)
 main.add_command(test_cmd)

@@ -4,7 +4,7 @@ The exported model is the one the engines check: the design's model of the scena
 reduced by tlamodel.reduce unless --no-reduce is given.  See tlamodel/emit_promela.py and
 tlamodel/emit_tla.py for the encodings and how to run SPIN/TLC on them.
 
-Register it in checker/cli.py with ``main.add_command(export_cmd)``.
+Register it in checker/cli/main.py with ``main.add_command(export_cmd)``.
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import click
 
-from checker.verdict import EXIT_UNKNOWN, EXIT_USAGE
-from tlamodel.errors import DesignError
-from tlamodel.load import load_design
-from tlamodel.reduce import reduce_model
+from flagcheck.checker.verdict import EXIT_UNKNOWN, EXIT_USAGE
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.reduce import reduce_model
 
 FORMATS = ("promela", "tla")
 
@@ -25,8 +25,8 @@ FORMATS = ("promela", "tla")
 def export_text(design: Path, fmt: str, scenario: str | None, reduce: bool = True,
                 allow: tuple[Path, ...] = (), filename: str | None = None) -> str:
     """The exported text; raises DesignError for bad input."""
-    from tlamodel.emit_promela import to_promela
-    from tlamodel.emit_tla import module_name, to_tla
+    from flagcheck.tlamodel.emit_promela import to_promela
+    from flagcheck.tlamodel.emit_tla import module_name, to_tla
 
     if fmt not in FORMATS:
         raise DesignError(f"unknown export format '{fmt}'", hint="use promela or tla")
@@ -78,7 +78,7 @@ def export_cmd(design: Path, fmt: str, scenario: str | None, output: Path | None
     except DesignError as e:
         click.echo(e.render(), err=True)
         sys.exit(EXIT_USAGE)
-    except Exception as e:  # noqa: BLE001 - the last line of defence, as in checker/cli.py
+    except Exception as e:  # noqa: BLE001 - the last line of defence, as in checker/cli/main.py
         if debug:
             traceback.print_exc()
         click.echo(f"flagcheck: internal error ({type(e).__name__}: {e}); no export. "

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import html
 
-from checker import tracefmt
-from checker.formats import Report
-from checker.verdict import Verdict
+from flagcheck.checker.report import facts
+from flagcheck.checker.report import Report
+from flagcheck.checker.verdict import Verdict
 
 ICON = {"violated": "❌", "proved": "✅", "holds": "☑️", "unknown": "❔", "skipped": "➖"}
 
@@ -59,7 +59,7 @@ def counterexample(v: Verdict) -> list[str]:
     trace = v.outcome.trace
     tasks = list(model.tasks)
     rows = []
-    for s in tracefmt.steps(model, trace):
+    for s in facts.steps(model, trace):
         lines = []
         for k, p in enumerate(s.parts):     # a merged step: each statement with its own label
             n = f"{k + 1}/{len(s.parts)} " if len(s.parts) > 1 else ""
@@ -71,7 +71,7 @@ def counterexample(v: Verdict) -> list[str]:
         changed = "<br>".join(f"<b>{cell(c.var)}</b>: {cell(c.old)} → {cell(c.new)}"
                               for c in s.changes)
         rows.append([str(s.number)] + [mine if t == s.task else "" for t in tasks] + [changed])
-    end = tracefmt.ending(model, trace, v.property)
+    end = facts.ending(model, trace, v.property)
     out = ["<details>",
            f"<summary><b>{cell(v.property)}</b> violated on <code>{cell(v.scenario)}</code>: "
            f"{trace.length} steps (replayed)</summary>", ""]
@@ -86,7 +86,7 @@ def counterexample(v: Verdict) -> list[str]:
     if end.error:
         out += [f"**Run-time error:** {cell(end.error)}", ""]
     out += ["**At the end:**", ""]
-    out += [f"- {cell(e.task)}: {cell(tracefmt.where(e))}" for e in end.tasks]
+    out += [f"- {cell(e.task)}: {cell(facts.where(e))}" for e in end.tasks]
     if end.values:
         out += ["", "**Values the property reads:**", ""]
         out += [f"- {cell(owner)}: {cell(', '.join(vals))}" for owner, vals in end.values.items()]

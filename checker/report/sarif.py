@@ -38,12 +38,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from checker import tracefmt
-from checker.formats import Report, tool_version
-from checker.formats.json import dumps
-from checker.verdict import Verdict
-from tlamodel.errors import _source_line
-from tlamodel.ir import SourceLoc
+from flagcheck.checker.report import facts
+from flagcheck.checker.report import Report, tool_version
+from flagcheck.checker.report.json import dumps
+from flagcheck.checker.verdict import Verdict
+from flagcheck.tlamodel.errors import _source_line
+from flagcheck.tlamodel.ir import SourceLoc
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VACUITY_RULE = "flagcheck.vacuity"
@@ -88,8 +88,8 @@ def loc_of(loc: SourceLoc, message: str | None = None) -> dict[str, Any]:
 def primary_location(report: Report, v: Verdict) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The design-file location a code-scanning UI should point at, and the others."""
     assert v.model is not None and v.outcome is not None and v.outcome.trace is not None
-    own = [s for s in tracefmt.steps(v.model, v.outcome.trace)
-           if s.loc is not None and tracefmt.same_file(s.loc.file, report.design_file)]
+    own = [s for s in facts.steps(v.model, v.outcome.trace)
+           if s.loc is not None and facts.same_file(s.loc.file, report.design_file)]
     seen: set[tuple[int, int]] = set()
     places = []
     for s in own:
@@ -111,7 +111,7 @@ def primary_location(report: Report, v: Verdict) -> tuple[dict[str, Any], list[d
 
 def code_flow(v: Verdict) -> dict[str, Any]:
     assert v.model is not None and v.outcome is not None and v.outcome.trace is not None
-    rows = tracefmt.steps(v.model, v.outcome.trace)
+    rows = facts.steps(v.model, v.outcome.trace)
     flows = []
     for task in v.model.tasks:
         locs = []
@@ -199,7 +199,7 @@ def suppression(v: Verdict) -> dict[str, Any]:
 def _violation(report: Report, v: Verdict, index: dict[str, int]) -> dict[str, Any]:
     assert v.model is not None
     primary, related = primary_location(report, v)
-    text = tracefmt.summary(v.model, v, report.design_file)
+    text = facts.summary(v.model, v, report.design_file)
     result: dict[str, Any] = {
         "ruleId": v.property, "ruleIndex": index[v.property], "level": "error",
         "kind": "fail",

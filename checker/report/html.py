@@ -10,10 +10,10 @@ from __future__ import annotations
 import textwrap
 from html import escape
 
-from checker import tracefmt
-from checker.formats import Report
-from checker.formats.markdown import expected
-from checker.verdict import Verdict
+from flagcheck.checker.report import facts
+from flagcheck.checker.report import Report
+from flagcheck.checker.report.markdown import expected
+from flagcheck.checker.verdict import Verdict
 
 CSS = """
 body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1f2328; }
@@ -62,7 +62,7 @@ def _text(x: float, y: float, lines: list[str], cls: str) -> str:
     return f'<text class="{cls}" x="{x:.0f}" y="{y:.0f}">{spans}</text>'
 
 
-def full_text(s: tracefmt.Step) -> str:
+def full_text(s: facts.Step) -> str:
     """Every statement of a step, whole, with its labels and branch decisions (the hover
     text of its box: the drawing itself cuts long statements)."""
     lines = [f"{s.number}. {s.task}:"]
@@ -77,7 +77,7 @@ def swimlane(v: Verdict) -> str:
     assert model is not None and v.outcome is not None and v.outcome.trace is not None
     trace = v.outcome.trace
     tasks = list(model.tasks)
-    rows = tracefmt.steps(model, trace)
+    rows = facts.steps(model, trace)
     lane_x = {t: NUM_W + i * LANE_W for i, t in enumerate(tasks)}
     change_x = NUM_W + len(tasks) * LANE_W
     width = change_x + CHANGE_W
@@ -99,17 +99,17 @@ def swimlane(v: Verdict) -> str:
             notes = [d for ds in p.notes() for d in _wrap(ds, WRAP, 1)][:3]
             if notes:
                 segs.append(("detail", notes))
-        changes = [ln for c in s.changes for ln in _wrap(tracefmt.change_text(c), CHANGE_WRAP, 2)]
+        changes = [ln for c in s.changes for ln in _wrap(facts.change_text(c), CHANGE_WRAP, 2)]
         n = max(sum(len(ls) for _, ls in segs), len(changes), 1)
         h = n * LINE_H + 2 * PAD
         cells.append((s, segs, changes, y, h))
         y += h
-    end = tracefmt.ending(model, trace, v.property)
+    end = facts.ending(model, trace, v.property)
     end_lines = [f"{v.property} is violated after step {trace.length}."]
     if end.error:
         end_lines.append(f"run-time error: {end.error}")
     end_lines.append("At the end:")
-    end_lines += [f"  {e.task}: {tracefmt.where(e)}" for e in end.tasks]
+    end_lines += [f"  {e.task}: {facts.where(e)}" for e in end.tasks]
     if end.values:
         end_lines.append("Values the property reads:")
         end_lines += [f"  {owner}: {', '.join(vals)}" for owner, vals in end.values.items()]
@@ -120,7 +120,7 @@ def swimlane(v: Verdict) -> str:
     out = [f'<svg class="swimlane" xmlns="http://www.w3.org/2000/svg" width="{width}" '
            f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
            f'aria-label="{escape(v.property)} violated on {escape(v.scenario)}">',
-           f"<title>{escape(tracefmt.verdict_sentence(v))}</title>"]
+           f"<title>{escape(facts.verdict_sentence(v))}</title>"]
     # row separators and step numbers
     out.append('<g class="rows">')
     for s, _, _, ry, h in cells:

@@ -21,9 +21,9 @@ import time
 from dataclasses import replace
 from typing import Callable
 
-from pyspec.progress import Progress, ProgressHook
-from pyspec.trace import Outcome
-from tlamodel.ir import Model
+from flagcheck.pyspec.progress import Progress, ProgressHook
+from flagcheck.pyspec.trace import Outcome
+from flagcheck.tlamodel.ir import Model
 
 Runner = Callable[[Model, list[str]], dict[str, Outcome]]
 

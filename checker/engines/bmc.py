@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 import z3
 
-from checker import lasso
-from checker.encode import Encoder
-from checker.solver import SolverContext
-from pyspec.progress import ProgressHook, Reporter
-from pyspec.trace import Outcome, State, Trace
-from tlamodel.ir import Liveness, Model, Property, Value
+from flagcheck.checker.engines import lasso
+from flagcheck.checker.engines.encode import Encoder
+from flagcheck.checker.engines.solver import SolverContext
+from flagcheck.pyspec.progress import ProgressHook, Reporter
+from flagcheck.pyspec.trace import Outcome, State, Trace
+from flagcheck.tlamodel.ir import Liveness, Model, Property, Value
 
 ENGINE = "bmc"
 
@@ -44,7 +44,7 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
         run = _Run(model, timeout, seed, progress)
         run.search(props, depth)
         return {n: run.results[n] for n in names}
-    # Liveness properties: fair lassos (checker.lasso), after the safety properties, within
+    # Liveness properties: fair lassos (checker.engines.lasso), after the safety properties, within
     # the same wall-clock budget
     t0 = time.monotonic()
     safety = [p for p in props if not isinstance(p, Liveness)]

@@ -5,7 +5,7 @@ simple paths, and on designs whose unreachable states chain far back that k is l
 PDR instead *learns* the strengthening -- an inductive invariant -- which is also the best
 explanation of *why* a design is safe, so it is rendered in the design's own names.
 Spacer is poor at counterexamples (no push/pop, z3#7624; sat answers are hard to read,
-z3#4547), so on "unsafe" only its depth is used and checker.bmc, re-run to that depth,
+z3#4547), so on "unsafe" only its depth is used and checker.engines.bmc, re-run to that depth,
 supplies the shortest concrete trace (SeaHorn's approach).
 
 The constrained Horn clauses, one system per property P (state x, successor x'):
@@ -31,12 +31,12 @@ from typing import Any, Callable
 
 import z3
 
-from checker import bmc, invgen
-from checker.encode import Encoder
-from pyspec.progress import ProgressHook, Reporter
-from pyspec.trace import Outcome
-from tlamodel.ir import BoolType, EnumType, IntType, Model, Property, SetType, Type, VarDecl
-from tlamodel.ir import domain as ir_domain, show_value
+from flagcheck.checker.engines import bmc, invgen
+from flagcheck.checker.engines.encode import Encoder
+from flagcheck.pyspec.progress import ProgressHook, Reporter
+from flagcheck.pyspec.trace import Outcome
+from flagcheck.tlamodel.ir import BoolType, EnumType, IntType, Model, Property, SetType, Type, VarDecl
+from flagcheck.tlamodel.ir import domain as ir_domain, show_value
 
 ENGINE = "pdr"
 #: longest invariant text put into ``Outcome.reason``
@@ -46,7 +46,7 @@ MAX_TEXT = 2000
 _MAX_ENUMERATE = 64
 #: program counter values a lemma is split over by place (a task has one per statement)
 _MAX_PLACES = 512
-#: seconds Spacer gets on its own before it is given checker.invgen's invariant
+#: seconds Spacer gets on its own before it is given checker.engines.invgen's invariant
 ALONE_SECONDS = 10.0
 
 
@@ -61,7 +61,7 @@ def check(model: Model, properties: list[str] | None = None, timeout: float | No
     when Spacer gives up.  Never ``holds`` without Spacer's proof.
 
     ``aux``: when Spacer alone has not answered within ``ALONE_SECONDS`` (or its share of
-    the budget), mine an invariant (checker.invgen, once per call) and ask Spacer again
+    the budget), mine an invariant (checker.engines.invgen, once per call) and ask Spacer again
     with it as a known fact of every pre-state of ``step`` and of the query.  Spacer then
     only has to find what the mined clauses cannot say; on the 3-task io_uring scenarios
     this turns timeouts into proofs.  Spacer alone goes first because its invariant is
@@ -139,13 +139,13 @@ class Certificate:
     type_ranges: int     # lemmas that only restate variable types (left out of ``text``)
     text: str            # in the design's names
     rechecked: bool      # initiation, consecution and safety re-proved by a plain solver
-    mined: int = 0       # clauses of checker.invgen conjoined (and re-checked) with it
+    mined: int = 0       # clauses of checker.engines.invgen conjoined (and re-checked) with it
 
     def reason(self) -> str:
         note = (f"{self.type_ranges} of them type ranges, " if self.type_ranges else "") + (
             "re-checked" if self.rechecked else "not re-checked: timeout")
         text = self.text if len(self.text) <= MAX_TEXT else self.text[:MAX_TEXT] + " ..."
-        mined = (f"; together with {self.mined} mined clauses (checker.invgen)"
+        mined = (f"; together with {self.mined} mined clauses (checker.engines.invgen)"
                  if self.mined else "")
         return (f"PDR; invariant ({self.lemmas} lemmas, {self.nodes} nodes, {note}): "
                 f"{text}{mined}")
@@ -517,7 +517,7 @@ def program_places(model: Model) -> dict[str, tuple[str, dict[int, str]]]:
     """Per program counter variable: (task, value -> place).  A place is the statement's
     label or its kernel function, with its file:line ("pause › schedule (linux-base.yaml:120)"),
     so an invariant reads "T not at sleep (linux-base.yaml:150)" instead of "T.pc != 18"."""
-    from checker.tracefmt import label_at
+    from flagcheck.checker.report.facts import label_at
     out: dict[str, tuple[str, dict[int, str]]] = {}
     for task, pc_var, infos in model.pcs:
         names: dict[int, str] = {}

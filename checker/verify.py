@@ -11,17 +11,17 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from checker import bmc, portfolio
-from checker.verdict import Verdict
-from pyspec import explicit
-from pyspec.progress import Progress, ProgressHook
-from pyspec.replay import ReplayError, check_violation
-from pyspec.trace import Outcome
-from tlamodel.errors import DesignError, did_you_mean
-from tlamodel.ir import Liveness, Model
-from tlamodel.load import Design
-from tlamodel.reduce import reduce_model
-from tlamodel.spec import SpecFile
+from flagcheck.checker.engines import bmc, portfolio
+from flagcheck.checker.verdict import Verdict
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.progress import Progress, ProgressHook
+from flagcheck.pyspec.replay import ReplayError, check_violation
+from flagcheck.pyspec.trace import Outcome
+from flagcheck.tlamodel.errors import DesignError, did_you_mean
+from flagcheck.tlamodel.ir import Liveness, Model
+from flagcheck.tlamodel.load import Design
+from flagcheck.tlamodel.reduce import reduce_model
+from flagcheck.tlamodel.spec import SpecFile
 
 ENGINES = ("auto", "bmc", "explicit", "kind", "pdr")
 QUICK_STATES, QUICK_SECONDS = 200_000, 2.0
@@ -79,7 +79,7 @@ class _KInduction:
 
     def __call__(self, model: Model, props: list[str],
                  progress: ProgressHook | None = None) -> dict[str, Outcome]:
-        from checker import kinduction
+        from flagcheck.checker.engines import kinduction
         safety = [p for p in props if not isinstance(model.property(p), Liveness)]
         out = kinduction.check(model, safety, max_k=self.max_k, timeout=self.timeout,
                                seed=self.seed, progress=progress) if safety else {}
@@ -93,7 +93,7 @@ class _Pdr:
 
     def __call__(self, model: Model, props: list[str],
                  progress: ProgressHook | None = None) -> dict[str, Outcome]:
-        from checker import pdr
+        from flagcheck.checker.engines import pdr
         safety = [p for p in props if not isinstance(model.property(p), Liveness)]
         out = pdr.check(model, safety, timeout=self.timeout, seed=self.seed,
                         progress=progress) if safety else {}

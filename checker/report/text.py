@@ -5,8 +5,8 @@ import io
 
 from rich.console import Console
 
-from checker.formats import Report
-from checker.report import print_coverage, print_report
+from flagcheck.checker.report import Report
+from flagcheck.checker.report.terminal import print_coverage, print_report
 
 WIDTH = 140
 

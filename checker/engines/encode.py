@@ -23,7 +23,7 @@ from typing import Callable
 
 import z3
 
-from tlamodel.ir import (
+from flagcheck.tlamodel.ir import (
     Action, BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant, Model, Property,
     SetType, Type,
 )
@@ -76,7 +76,7 @@ def model_width(model: Model) -> int:
         exprs.append(a.guard)
         exprs.extend(u for _, u in a.updates)
     exprs.extend(p.expr for p in model.properties if isinstance(p, Invariant))
-    for p in model.properties:   # liveness obligations are encoded too (checker/lasso.py)
+    for p in model.properties:   # liveness obligations are encoded too (checker/engines/lasso.py)
         for a, b in getattr(p, "instances", ()):
             exprs.extend(x for x in (a, b) if x is not None)
     bits = 2

@@ -12,12 +12,12 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from checker import tracefmt
-from checker.coverage import Coverage
-from checker.verdict import Verdict
-from pyspec.progress import Progress
-from pyspec.successors import enabled
-from tlamodel.ir import Model
+from flagcheck.checker.report import facts
+from flagcheck.checker.coverage import Coverage
+from flagcheck.checker.verdict import Verdict
+from flagcheck.pyspec.progress import Progress
+from flagcheck.pyspec.successors import enabled
+from flagcheck.tlamodel.ir import Model
 
 STYLE = {"violated": "bold red", "proved": "bold green", "holds": "green",
          "unknown": "bold yellow", "skipped": "dim"}
@@ -48,7 +48,7 @@ def trace_table(model: Model, v: Verdict) -> Table:
     for task in tasks:
         t.add_column(task, overflow="fold", max_width=44)
     t.add_column("changed", overflow="fold", max_width=40)
-    for s in tracefmt.steps(model, v.outcome.trace):
+    for s in facts.steps(model, v.outcome.trace):
         cell = Text()
         for k, p in enumerate(s.parts):
             if k:
@@ -58,7 +58,7 @@ def trace_table(model: Model, v: Verdict) -> Table:
             cell.append(p.function + "\n", style="cyan")
             if p.label:
                 cell.append(f"{p.label}: ", style="magenta")
-            cell.append(tracefmt.abbrev(p.text, STMT_CHARS))
+            cell.append(facts.abbrev(p.text, STMT_CHARS))
             if p.branch:
                 cell.append(f" -> {p.branch}", style="bold")
             for d in p.notes():
@@ -86,14 +86,14 @@ def print_counterexample(console: Console, v: Verdict) -> None:
                 if ls == n else f"↻ steps {ls + 1}..{n} repeat forever (state {n} = state {ls})")
         console.print(Text(note, style="bold magenta"))
     last = trace.states[-1]
-    err = tracefmt.error_message(model, last)
+    err = facts.error_message(model, last)
     if err:
         console.print(Text(f"run-time error: {err}", style="bold red"))
     console.print(Text("At the end:", style="bold"))
-    for end in tracefmt.task_ends(model, last, enabled(model, last)):
-        console.print(Text(f"  {end.task}: {tracefmt.where(end, STMT_CHARS)}"))
-    values = tracefmt.final_values(model, last, tracefmt.invariant_expr(model, v.property))
-    if values and tracefmt.invariant_expr(model, v.property) is not None:
+    for end in facts.task_ends(model, last, enabled(model, last)):
+        console.print(Text(f"  {end.task}: {facts.where(end, STMT_CHARS)}"))
+    values = facts.final_values(model, last, facts.invariant_expr(model, v.property))
+    if values and facts.invariant_expr(model, v.property) is not None:
         console.print(Text("Values the property reads:", style="bold"))
         for owner, vals in values.items():
             console.print(f"  {owner}: " + ", ".join(vals))

@@ -9,7 +9,7 @@ JUnit a passing testcase with the trace in ``<system-out>``; only a mismatch fai
 ``--update`` writes the settled verdicts back into the ``expect:`` blocks
 (checker/expect_update.py), like the update mode of snapshot tests.
 
-Registered in checker/cli.py with ``main.add_command(test_cmd)``.
+Registered in checker/cli/main.py with ``main.add_command(test_cmd)``.
 """
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from checker.formats import Report, render, render_many, report_of, tool_version
-from checker.regress import Check, DesignRun, expected_word, run_designs, tests_exit_code
-from checker.run import ENGINES, Options
-from checker.verdict import EXIT_OK, EXIT_UNKNOWN
-from tlamodel.errors import DesignError
+from flagcheck.checker.report import Report, render, render_many, report_of, tool_version
+from flagcheck.checker.regress import Check, DesignRun, expected_word, run_designs, tests_exit_code
+from flagcheck.checker.verify import ENGINES, Options
+from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN
+from flagcheck.tlamodel.errors import DesignError
 
 TEST_FORMATS = ("text", "json", "markdown", "sarif", "junit")
 _STYLE = {"ok": "green", "MISMATCH": "bold red", "NO EXPECTATION": "bold red",
@@ -82,7 +82,7 @@ def render_test(fmt: str, runs: list[DesignRun], code: int) -> str:
     if fmt in ("sarif", "junit"):
         return render_many(fmt, reports, code)
     if fmt == "json":
-        from checker.formats import json as jsonfmt
+        from flagcheck.checker.report import json as jsonfmt
         return jsonfmt.dumps({"format": "flagcheck-test", "version": 1,
                               "tool": {"name": "flagcheck", "version": tool_version()},
                               "exit_code": code, "summary": summary_line(checks),
@@ -147,8 +147,8 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
     when a search was cut short and nothing failed.  With --update: 0 once the
     expectations are written, 3 if some verdict stayed unknown (its entry is untouched).
     """
-    from checker.cli import _guarded, _terminal, _write
-    from checker.report import LiveStatus
+    from flagcheck.checker.cli.main import _guarded, _terminal, _write
+    from flagcheck.checker.report.terminal import LiveStatus
 
     def run() -> int:
         if update and (fmt != "text" or output is not None):
@@ -188,7 +188,7 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
 
 
 def _update(runs: list[DesignRun]) -> int:
-    from checker.expect_update import update_file
+    from flagcheck.checker.expect_update import update_file
     unsettled = 0
     changed = 0
     files = 0

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker import tracefmt
-from checker.verdict import Verdict
-from pyspec.trace import Trace
-from tlamodel.ir import BoolType, EnumType, IntType, Model, SetType, Type, Value
+from flagcheck.checker.report import facts
+from flagcheck.checker.verdict import Verdict
+from flagcheck.pyspec.trace import Trace
+from flagcheck.tlamodel.ir import BoolType, EnumType, IntType, Model, SetType, Type, Value
 
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 _SAFE = 2 ** 53 - 1
@@ -96,7 +96,7 @@ def encode_trace(model: Model, v: Verdict, design_file: str, reduced: bool = Tru
     """The ITF trace of ``v``'s counterexample (``v`` must be violated)."""
     assert v.outcome is not None and v.outcome.trace is not None
     trace = v.outcome.trace
-    rows = tracefmt.steps(model, trace)
+    rows = facts.steps(model, trace)
     states: list[dict[str, Any]] = []
     for i, s in enumerate(trace.states):
         st: dict[str, Any] = {d.name: encode_value(d.type, x) for d, x in zip(model.vars, s)}
@@ -248,8 +248,8 @@ def replay_saved(design: Any, saved: Saved, scenario_ref: str | None,
     Raises BadTrace for malformed input and tlamodel's DesignError for an unknown scenario;
     everything else that stops the trace from being a counterexample of this design is a
     ReplayResult that does not reproduce, with the reason."""
-    from pyspec.replay import ReplayError, check_violation
-    from tlamodel.reduce import reduce_model
+    from flagcheck.pyspec.replay import ReplayError, check_violation
+    from flagcheck.tlamodel.reduce import reduce_model
 
     scen_ref = scenario_ref or saved.scenario
     prop = property_name or saved.property

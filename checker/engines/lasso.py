@@ -9,7 +9,7 @@ module must agree with it exactly.  A counterexample of depth k is either
 * a *stutter lasso*: a run ``s_0 .. s_k`` whose last state is dead (no action enabled) with
   some obligation pending there (``Trace.loop_start = k``).
 
-Encoding, on top of ``checker.encode.Encoder`` (one incremental QF_BV solver, the unrolling
+Encoding, on top of ``checker.engines.encode.Encoder`` (one incremental QF_BV solver, the unrolling
 ``init(0) & trans(0) & ... & trans(k-1)`` asserted once and grown by one step per depth):
 
 * ``pend[p,m]@i``: the pending bit of obligation m of property p at position i, defined by
@@ -55,12 +55,12 @@ import time
 
 import z3
 
-from checker.encode import Encoder, interval, model_width
-from checker.solver import SolverContext
-from pyspec.liveness import fair_tasks, monitor_exprs, unfair_tasks, violated_instance
-from pyspec.progress import ProgressHook, Reporter
-from pyspec.trace import Outcome, State, Trace
-from tlamodel.ir import EnumType, IntType, Liveness, Model
+from flagcheck.checker.engines.encode import Encoder, interval, model_width
+from flagcheck.checker.engines.solver import SolverContext
+from flagcheck.pyspec.liveness import fair_tasks, monitor_exprs, unfair_tasks, violated_instance
+from flagcheck.pyspec.progress import ProgressHook, Reporter
+from flagcheck.pyspec.trace import Outcome, State, Trace
+from flagcheck.tlamodel.ir import EnumType, IntType, Liveness, Model
 
 ENGINE = "bmc"
 

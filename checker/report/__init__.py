@@ -1,7 +1,7 @@
 """Machine- and human-readable renderings of a verify run.
 
 Every renderer reads the same ``Report`` and takes its facts about a counterexample from
-``checker.tracefmt`` (steps, changed flags, how each task ends), so the terminal, JSON,
+``checker.report.facts`` (steps, changed flags, how each task ends), so the terminal, JSON,
 Markdown, HTML, SARIF and JUnit outputs cannot disagree about what happened.
 
 One module per format, each with ``render(report) -> str``:
@@ -21,9 +21,9 @@ import importlib
 from dataclasses import dataclass, field
 from importlib import metadata
 
-from checker.coverage import Coverage, Finding
-from checker.verdict import Verdict
-from tlamodel.ir import SourceLoc
+from flagcheck.checker.coverage import Coverage, Finding
+from flagcheck.checker.verdict import Verdict
+from flagcheck.tlamodel.ir import SourceLoc
 
 FORMATS = ("text", "json", "markdown", "html", "sarif", "junit")
 SUFFIX = {"text": ".txt", "json": ".json", "markdown": ".md", "html": ".html",
@@ -76,7 +76,7 @@ def report_of(design, verdicts: list[Verdict], header: str = "",  # noqa: ANN001
 def render(fmt: str, report: Report) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    module = importlib.import_module(f"checker.formats.{fmt}")
+    module = importlib.import_module(f"flagcheck.checker.report.{fmt}")
     return module.render(report)   # type: ignore[no-any-return]
 
 
@@ -91,14 +91,14 @@ def render_many(fmt: str, reports: list[Report], exit_code: int | None = None) -
     if len(reports) == 1 and fmt != "sarif":
         return render(fmt, reports[0])
     if fmt == "sarif":
-        from checker.formats import sarif
-        from checker.formats.json import dumps
+        from flagcheck.checker.report import sarif
+        from flagcheck.checker.report.json import dumps
         return dumps(sarif.document_many(reports, exit_code))
     if fmt == "junit":
-        from checker.formats import junit
+        from flagcheck.checker.report import junit
         return junit.render_many(reports)
     if fmt == "json":
-        from checker.formats import json as jsonfmt
+        from flagcheck.checker.report import json as jsonfmt
         return jsonfmt.dumps({"format": "flagcheck-reports", "version": 1,
                               "tool": {"name": "flagcheck", "version": tool_version()},
                               "exit_code": exit_code,

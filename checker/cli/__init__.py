@@ -1,0 +1,1 @@
+"""The ``flagcheck`` command line: one module per command; ``main`` is the click group."""
