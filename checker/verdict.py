@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flagcheck.pyspec.trace import Outcome
+from flagcheck.pyspec.outcome import Outcome
 from flagcheck.tlamodel.ir import Model
 from flagcheck.tlamodel.spec import Expectation, SpecFile
 

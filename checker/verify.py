@@ -14,9 +14,9 @@ from typing import Callable
 from flagcheck.checker.engines import bmc, portfolio
 from flagcheck.checker.verdict import Verdict
 from flagcheck.pyspec import explicit
+from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import Progress, ProgressHook
 from flagcheck.pyspec.replay import ReplayError, check_violation
-from flagcheck.pyspec.trace import Outcome
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.ir import Liveness, Model
 from flagcheck.tlamodel.load import Design

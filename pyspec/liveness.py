@@ -61,9 +61,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flagcheck.pyspec.evaluate import Fn, compile_expr
+from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import ProgressHook, Reporter
 from flagcheck.pyspec.successors import compiled, initial_states
-from flagcheck.pyspec.trace import Outcome, State, Trace
+from flagcheck.pyspec.trace import State, Trace
 from flagcheck.tlamodel.ir import FALSE, Expr, Liveness, Model, conj, neg
 
 ENGINE = "explicit"

@@ -7,7 +7,6 @@ States are tuples of values in ``Model.vars`` order, so they hash and compare ch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from flagcheck.tlamodel.ir import Value
 
@@ -30,25 +29,3 @@ class Trace:
         """Number of steps (the counterexample depth)."""
         return len(self.actions)
 
-
-Status = Literal["violated", "holds", "unknown"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One engine's answer for one property.
-
-    ``holds`` with ``exhaustive=True`` means every reachable state was checked (a proof);
-    ``holds`` with ``exhaustive=False`` means no violation within ``depth`` steps.
-    ``unknown`` carries the reason (timeout, state limit, solver unknown) and how far the
-    search got; it must never be reported as ``holds``.
-    """
-    property: str
-    status: Status
-    depth: int
-    exhaustive: bool = False
-    trace: Trace | None = None
-    states: int | None = None
-    seconds: float = 0.0
-    engine: str = ""
-    reason: str = ""

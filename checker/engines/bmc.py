@@ -15,8 +15,9 @@ import z3
 from flagcheck.checker.engines import lasso
 from flagcheck.checker.engines.encode import Encoder
 from flagcheck.checker.engines.solver import SolverContext
+from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import ProgressHook, Reporter
-from flagcheck.pyspec.trace import Outcome, State, Trace
+from flagcheck.pyspec.trace import State, Trace
 from flagcheck.tlamodel.ir import Liveness, Model, Property, Value
 
 ENGINE = "bmc"

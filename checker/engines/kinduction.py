@@ -47,8 +47,9 @@ import z3
 from flagcheck.checker.engines import invgen
 from flagcheck.checker.engines.encode import Encoder
 from flagcheck.checker.engines.solver import Result, SolverContext
+from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import ProgressHook, Reporter
-from flagcheck.pyspec.trace import Outcome, State, Trace
+from flagcheck.pyspec.trace import State, Trace
 from flagcheck.tlamodel.ir import Expr, Model, Property, Value, domain
 
 ENGINE = "kind"

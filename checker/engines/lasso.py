@@ -58,8 +58,9 @@ import z3
 from flagcheck.checker.engines.encode import Encoder, interval, model_width
 from flagcheck.checker.engines.solver import SolverContext
 from flagcheck.pyspec.liveness import fair_tasks, monitor_exprs, unfair_tasks, violated_instance
+from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import ProgressHook, Reporter
-from flagcheck.pyspec.trace import Outcome, State, Trace
+from flagcheck.pyspec.trace import State, Trace
 from flagcheck.tlamodel.ir import EnumType, IntType, Liveness, Model
 
 ENGINE = "bmc"

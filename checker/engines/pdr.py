@@ -33,8 +33,8 @@ import z3
 
 from flagcheck.checker.engines import bmc, invgen
 from flagcheck.checker.engines.encode import Encoder
+from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import ProgressHook, Reporter
-from flagcheck.pyspec.trace import Outcome
 from flagcheck.tlamodel.ir import BoolType, EnumType, IntType, Model, Property, SetType, Type, VarDecl
 from flagcheck.tlamodel.ir import domain as ir_domain, show_value
 

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Callable
 
 from flagcheck.pyspec.progress import Progress, ProgressHook
-from flagcheck.pyspec.trace import Outcome
+from flagcheck.pyspec.outcome import Outcome
 from flagcheck.tlamodel.ir import Model
 
 Runner = Callable[[Model, list[str]], dict[str, Outcome]]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flagcheck.checker.engines import portfolio
 from flagcheck.checker.engines.portfolio import better
-from flagcheck.pyspec.trace import Outcome
+from flagcheck.pyspec.outcome import Outcome
 from tests.checker import models as M
 
 MODEL = M.counter_race(2)

@@ -55,7 +55,8 @@ from tests.budget import examples
 from flagcheck.pyspec import explicit
 from flagcheck.pyspec.replay import check_violation
 from flagcheck.pyspec.successors import fire
-from flagcheck.pyspec.trace import Outcome, Trace
+from flagcheck.pyspec.outcome import Outcome
+from flagcheck.pyspec.trace import Trace
 from flagcheck.tlamodel.emit_promela import PromelaWriter
 from flagcheck.tlamodel.ir import DeadlockFree, Invariant, Model
 from flagcheck.tlamodel.load import load_design

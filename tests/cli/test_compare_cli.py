@@ -21,7 +21,7 @@ from flagcheck.checker.regress import (Comparison, compare, markdown, print_text
                              scenario_cell)
 from flagcheck.checker.verify import Options
 from flagcheck.checker.verdict import Verdict
-from flagcheck.pyspec.trace import Outcome
+from flagcheck.pyspec.outcome import Outcome
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.load import load_design
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from flagcheck.checker.cli.main import main
 from flagcheck.checker.gate import classify
 from flagcheck.checker.verdict import Verdict
-from flagcheck.pyspec.trace import Outcome
+from flagcheck.pyspec.outcome import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "specs/notify-signal-5.11.yaml"

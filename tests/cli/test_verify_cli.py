@@ -19,7 +19,8 @@ from click.testing import CliRunner, Result
 from flagcheck.checker import verify as run_mod
 from flagcheck.checker.cli.main import main
 from flagcheck.checker.verify import Options, replayed, verify
-from flagcheck.pyspec.trace import Outcome, Trace
+from flagcheck.pyspec.outcome import Outcome
+from flagcheck.pyspec.trace import Trace
 from flagcheck.tlamodel.ir import BoolType, Model
 from flagcheck.tlamodel.load import load_design
 
