@@ -16,20 +16,24 @@ not compared   only one design checks it, or a scenario skips it
 
 Exit code: 1 if anything is worse, else 3 if anything is unknown, else 0.  A violation the
 base already has does not fail the gate: that is what makes it usable on a known-bad base.
+
+Only the logic lives here; checker/report/gate.py renders the comparisons.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from flagcheck.checker.verify import Options, verify
-from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict
+from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict, fold_exit
 from flagcheck.tlamodel.ir import Model
 from flagcheck.tlamodel.load import Design, load_design
 
 SATISFIED = ("holds", "proved")
 CHANGES = ("worse", "unknown", "better", "undecided", "unchanged", "not compared")
+#: a row's exit code: only a new violation fails, only a needed unknown is unknown
+_CHANGE_EXIT = {"worse": EXIT_VIOLATED, "unknown": EXIT_UNKNOWN}
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,8 @@ class Row:
 
 
 @dataclass
-class Comparison:
+class GateComparison:
+    """One proposal against the base: a classified row per scenario × property."""
     base: str
     base_file: str
     proposal: str
@@ -55,11 +60,7 @@ class Comparison:
 
     @property
     def exit_code(self) -> int:
-        if self.having("worse"):
-            return EXIT_VIOLATED
-        if self.having("unknown"):
-            return EXIT_UNKNOWN
-        return EXIT_OK
+        return fold_exit(_CHANGE_EXIT.get(r.change, EXIT_OK) for r in self.rows)
 
 
 def classify(b: Verdict | None, p: Verdict | None) -> tuple[str, str]:
@@ -105,15 +106,16 @@ def scenario_refs(base: Design, proposal: Design) -> tuple[list[str], list[str],
     return names, refs(base), refs(proposal)
 
 
-def compare(base: Design, base_verdicts: list[Verdict], proposal: Design,
-            proposal_verdicts: list[Verdict]) -> Comparison:
+def compare_to_base(base: Design, base_verdicts: list[Verdict], proposal: Design,
+                    proposal_verdicts: list[Verdict]) -> GateComparison:
+    """Classify every scenario × property either design checked, in first-seen order."""
     bmap = {(v.scenario, v.property): v for v in base_verdicts}
     pmap = {(v.scenario, v.property): v for v in proposal_verdicts}
     keys: list[tuple[str, str]] = []
     for k in list(bmap) + list(pmap):
         if k not in keys:
             keys.append(k)
-    c = Comparison(base.name, base.spec.path, proposal.name, proposal.spec.path)
+    c = GateComparison(base.name, base.spec.path, proposal.name, proposal.spec.path)
     for k in keys:
         change, note = classify(bmap.get(k), pmap.get(k))
         c.rows.append(Row(k[0], k[1], bmap.get(k), pmap.get(k), change, note))
@@ -122,7 +124,9 @@ def compare(base: Design, base_verdicts: list[Verdict], proposal: Design,
 
 def run_gate(base_path: Path, proposal_paths: list[Path], opts: Options,
              allow: tuple[Path, ...] = (),
-             on_model: Callable[[Model], None] | None = None) -> list[Comparison]:
+             on_model: Callable[[Model], None] | None = None) -> list[GateComparison]:
+    """Check the base and each proposal on the union of their scenarios; every file is
+    loaded before any search, so a bad proposal fails at once."""
     base = load_design(base_path, allow_paths=allow)
     proposals = [load_design(p, allow_paths=allow) for p in proposal_paths]
     out = []
@@ -130,120 +134,10 @@ def run_gate(base_path: Path, proposal_paths: list[Path], opts: Options,
         _, brefs, prefs = scenario_refs(base, prop)
         bv = verify(base, tuple(brefs), (), opts, on_model)
         pv = verify(prop, tuple(prefs), (), opts, on_model)
-        out.append(compare(base, bv, prop, pv))
+        out.append(compare_to_base(base, bv, prop, pv))
     return out
 
 
-def exit_code(comparisons: list[Comparison]) -> int:
-    codes = [c.exit_code for c in comparisons]
-    if EXIT_VIOLATED in codes:
-        return EXIT_VIOLATED
-    if EXIT_UNKNOWN in codes:
-        return EXIT_UNKNOWN
-    return EXIT_OK
-
-
-# ------------------------------------------------------------------ renderings
-def _word(v: Verdict | None) -> str:
-    return "—" if v is None else v.word()
-
-
-def _short(v: Verdict | None) -> str:
-    from flagcheck.checker.regress import cell
-    return "—" if v is None else "not checked" if v.outcome is None else cell(v)
-
-
-def headline(c: Comparison) -> str:
-    worse, better, unknown = c.having("worse"), c.having("better"), c.having("unknown")
-    if worse:
-        verdict = f"FAIL: {len(worse)} new violation(s)"
-    elif unknown:
-        verdict = f"UNKNOWN: {len(unknown)} needed verdict(s) undecided"
-    else:
-        verdict = "PASS: nothing got worse"
-    return (f"{verdict}; {len(better)} better, {len(c.having('unchanged'))} unchanged "
-            f"(base {c.base} → proposal {c.proposal})")
-
-
-def markdown(comparisons: list[Comparison]) -> str:
-    from flagcheck.checker.report.markdown import cell, counterexample, table
-    out = []
-    for c in comparisons:
-        out += [f"### flagcheck gate: `{c.base}` → `{c.proposal}`", "",
-                f"**{cell(headline(c))}**", ""]
-        for change, title in (("worse", "Worse (new violations)"), ("unknown", "Unknown"),
-                              ("better", "Better"), ("unchanged", "Unchanged"),
-                              ("undecided", "Undecided"), ("not compared", "Not compared")):
-            rows = c.having(change)
-            if not rows:
-                continue
-            body = table(["scenario", "property", "base", "proposal", "note"],
-                         [[cell(r.scenario), f"<code>{cell(r.property)}</code>",
-                           cell(_word(r.base)), cell(_word(r.proposal)), cell(r.note)]
-                          for r in rows])
-            if change in ("worse", "unknown", "better"):
-                out += [f"#### {title}", "", *body, ""]
-            else:
-                out += [f"<details><summary>{title}: {len(rows)}</summary>", "", *body, "",
-                        "</details>", ""]
-        for r in c.having("worse"):
-            if r.proposal is not None and r.proposal.model is not None:
-                out += counterexample(r.proposal)
-    return "\n".join(out)
-
-
-def document(comparisons: list[Comparison]) -> dict[str, Any]:
-    from flagcheck.checker.report.json import verdict_doc
-
-    def vdoc(v: Verdict | None, file: str) -> dict[str, Any] | None:
-        return None if v is None else verdict_doc(v, file)
-
-    return {
-        "format": "flagcheck-gate",
-        "version": 1,
-        "exit_code": exit_code(comparisons),
-        "comparisons": [{
-            "base": {"name": c.base, "file": c.base_file},
-            "proposal": {"name": c.proposal, "file": c.proposal_file},
-            "exit_code": c.exit_code,
-            "summary": {ch: len(c.having(ch)) for ch in CHANGES},
-            "rows": [{"scenario": r.scenario, "property": r.property, "change": r.change,
-                      "note": r.note or None, "base": vdoc(r.base, c.base_file),
-                      "proposal": vdoc(r.proposal, c.proposal_file)} for r in c.rows],
-        } for c in comparisons],
-    }
-
-
-def print_text(console: Any, comparisons: list[Comparison], quiet: bool = False) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from flagcheck.checker.report.terminal import print_counterexample
-    style = {"worse": "bold red", "better": "bold green", "unknown": "bold yellow",
-             "unchanged": "", "undecided": "yellow", "not compared": "dim"}
-    for c in comparisons:
-        console.print(Text(f"flagcheck gate: base {c.base} ({c.base_file}) → proposal "
-                           f"{c.proposal} ({c.proposal_file})", style="bold"))
-        t = Table(box=None, header_style="bold", pad_edge=False)
-        for col in ("scenario", "property", "base", "proposal", "change", "note"):
-            t.add_column(col)
-        order = {ch: i for i, ch in enumerate(CHANGES)}
-        for r in sorted(c.rows, key=lambda r: order[r.change]):
-            t.add_row(r.scenario, r.property, _short(r.base), _short(r.proposal),
-                      Text(r.change, style=style[r.change]), r.note)
-        console.print(t)
-        for change, title in (("worse", "Worse (the base satisfies, the proposal violates)"),
-                              ("better", "Better (the base violates, the proposal satisfies)"),
-                              ("unknown", "Unknown (needed to decide)")):
-            rows = c.having(change)
-            console.print(Text(f"{title}: " + ("none" if not rows else ""), style="bold"))
-            for r in rows:
-                console.print(Text(f"  {r.scenario} / {r.property}: {_word(r.base)} → "
-                                   f"{_word(r.proposal)}", style=style[change]))
-        console.print(Text(f"Unchanged: {len(c.having('unchanged'))}", style="bold"))
-        if not quiet:
-            for r in c.having("worse"):
-                if r.proposal is not None and r.proposal.model is not None:
-                    print_counterexample(console, r.proposal)
-        console.print(Text(headline(c), style=style["worse"] if c.having("worse") else
-                           style["unknown"] if c.having("unknown") else style["better"]))
+def gate_exit_code(comparisons: list[GateComparison]) -> int:
+    """The gate's exit code over every proposal: the worst of theirs."""
+    return fold_exit(c.exit_code for c in comparisons)

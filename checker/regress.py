@@ -5,6 +5,8 @@ scenario × property (like the ``Result:`` line of a kernel litmus test), so a r
 can keep known-bad designs and still gate on them.  ``compare`` lays the verdicts of several
 designs side by side: one cell per design × scenario, folding the properties the scenario
 checks into one word (the README's table is its markdown output).
+
+Only the logic lives here; checker/report/compare.py renders a :class:`DesignTable`.
 """
 from __future__ import annotations
 
@@ -12,14 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from rich import box
-from rich.console import Console
-from rich.measure import Measurement
-from rich.table import Table
-from rich.text import Text
-
 from flagcheck.checker.verify import Options, verify
-from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict
+from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict, fold_exit
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.load import load_design
 from flagcheck.tlamodel.resolve import Resolver
@@ -103,22 +99,15 @@ def run_tests(paths: tuple[Path, ...], opts: Options) -> list[Check]:
 
 
 def tests_exit_code(checks: list[Check]) -> int:
-    if any(c.failed for c in checks):
-        return EXIT_VIOLATED
-    if any(c.result == "UNKNOWN" for c in checks):
-        return EXIT_UNKNOWN
-    return EXIT_OK
+    """``flagcheck test``'s exit code: a failed expectation counts as a violation (1),
+    an undecided one as unknown (3)."""
+    return fold_exit(EXIT_VIOLATED if c.failed else EXIT_UNKNOWN if c.result == "UNKNOWN"
+                     else EXIT_OK for c in checks)
 
 
-def expected_word(v: Verdict) -> str:
-    e = v.expected
-    if e is None:
-        return "—"
-    return e.verdict + (f"@{e.depth}" if e.depth is not None else "")
-
-
-def cell(v: Verdict) -> str:
-    """A short verdict for a comparison table cell."""
+def verdict_cell(v: Verdict) -> str:
+    """A short verdict for one property in a table cell ("violated@16", "holds≤40"):
+    compare's per-property JSON cells and gate's table both use it."""
     o = v.outcome
     if o is None:
         return "—"
@@ -175,7 +164,9 @@ def scenario_cell(verdicts: list[Verdict]) -> ScenarioCell:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class DesignTable:
+    """``flagcheck compare``'s result: every design's verdicts, keyed for a table with a
+    row per design and a column per scenario (or scenario × property)."""
     designs: list[str]
     columns: list[tuple[str, str]]                       # (scenario, property)
     cells: dict[tuple[str, str, str], Verdict]           # (design, scenario, property)
@@ -185,7 +176,7 @@ class Comparison:
 
     def get(self, design: str, col: tuple[str, str]) -> str:
         v = self.cells.get((design, *col))
-        return cell(v) if v is not None else ""
+        return verdict_cell(v) if v is not None else ""
 
     def scenario_cell(self, design: str, scenario: str) -> ScenarioCell:
         """The README cell of one design × scenario (see :func:`scenario_cell`)."""
@@ -202,7 +193,8 @@ class Comparison:
         return any(v.status == "violated" for v in self.cells.values())
 
 
-def compare(paths: tuple[Path, ...], opts: Options) -> Comparison:
+def compare_designs(paths: tuple[Path, ...], opts: Options) -> DesignTable:
+    """Check every design under ``paths`` on all its scenarios, for one table."""
     designs: list[str] = []
     columns: list[tuple[str, str]] = []
     cells: dict[tuple[str, str, str], Verdict] = {}
@@ -222,66 +214,5 @@ def compare(paths: tuple[Path, ...], opts: Options) -> Comparison:
             if (v.scenario, v.property) not in columns:
                 columns.append((v.scenario, v.property))
             cells[(d.name, v.scenario, v.property)] = v
-    return Comparison(designs, columns, cells, summaries, scenarios, frozenset(controls))
+    return DesignTable(designs, columns, cells, summaries, scenarios, frozenset(controls))
 
-
-def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell (a ``|`` would end the cell)."""
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def markdown(c: Comparison) -> str:
-    """The README's table: one row per design (name and summary), one column per scenario,
-    each cell the scenario's verdict folded over its properties; violations in bold."""
-    head = "| design | " + " | ".join(_md(c.scenario_label(s)) for s in c.scenarios) + " |"
-    sep = "|---" * (len(c.scenarios) + 1) + "|"
-    rows = []
-    for d in c.designs:
-        summary = c.summaries.get(d, "")
-        label = f"`{d}`" + (f" — {_md(summary)}" if summary else "")
-        cells = []
-        for s in c.scenarios:
-            sc = c.scenario_cell(d, s)
-            cells.append(f"**{sc.text}**" if sc.status == "violated" else sc.text)
-        rows.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join([head, sep, *rows]) + "\n"
-
-
-_STYLE = {"violated": "bold red", "unknown": "bold yellow", "holds": "yellow",
-          "proved": "green", "skipped": "dim"}
-
-
-def print_text(c: Comparison, console: Console) -> None:
-    """``compare``'s terminal table, readable at the console's width.
-
-    Scenarios are rows and designs columns when that fits (full design names, never cut);
-    on a narrower console each design gets its own block of scenario lines instead, so
-    no name is shortened with "…" and no heading is folded letter by letter.
-    """
-    grid = Table(header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    grid.add_column("scenario", no_wrap=True)
-    for d in c.designs:
-        grid.add_column(d, no_wrap=True)
-    for s in c.scenarios:
-        row = [c.scenario_cell(d, s) for d in c.designs]
-        grid.add_row(c.scenario_label(s), *(Text(x.text, style=_STYLE.get(x.status, ""))
-                                            for x in row))
-    # measured unconstrained: console.measure() clamps to the width it is asked about
-    if Measurement.get(console, console.options.update_width(10_000), grid).maximum \
-            <= console.width:
-        console.print(grid)
-        console.print()
-        for d in c.designs:
-            if c.summaries.get(d):
-                console.print(Text.assemble((d, "bold"), f" — {c.summaries[d]}"))
-        return
-    width = max((len(c.scenario_label(s)) for s in c.scenarios), default=0)
-    for i, d in enumerate(c.designs):
-        if i:
-            console.print()
-        summary = c.summaries.get(d, "")
-        console.print(Text.assemble((d, "bold"), f" — {summary}" if summary else ""))
-        for s in c.scenarios:
-            sc = c.scenario_cell(d, s)
-            console.print(Text.assemble("  ", c.scenario_label(s).ljust(width), "  ",
-                                        (sc.text or "not listed", _STYLE.get(sc.status, "dim"))))

@@ -7,6 +7,7 @@ bounded search says how far it looked; a limit says ``unknown`` and why.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from flagcheck.pyspec.outcome import Outcome
 from flagcheck.tlamodel.ir import Model
@@ -72,10 +73,33 @@ class Verdict:
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 
 
-def exit_code(verdicts: list[Verdict]) -> int:
-    """0 nothing violated and nothing unknown; 1 something violated; 3 unknown, none violated."""
-    if any(v.status == "violated" for v in verdicts):
+def fold_exit(codes: Iterable[int]) -> int:
+    """The worst of several exit codes: violated before unknown before ok.
+
+    Every command that decides over many things (verdicts, designs, expectations, gate
+    comparisons) folds their codes with this one rule, so "1 before 3 before 0" is
+    written once."""
+    seen = set(codes)
+    if EXIT_VIOLATED in seen:
         return EXIT_VIOLATED
-    if any(v.status == "unknown" for v in verdicts):
+    if EXIT_UNKNOWN in seen:
         return EXIT_UNKNOWN
     return EXIT_OK
+
+
+#: a verdict's own exit code; skipped, holds and proved are all ok
+_STATUS_EXIT = {"violated": EXIT_VIOLATED, "unknown": EXIT_UNKNOWN}
+
+
+def exit_code(verdicts: list[Verdict]) -> int:
+    """0 nothing violated and nothing unknown; 1 something violated; 3 unknown, none violated."""
+    return fold_exit(_STATUS_EXIT.get(v.status, EXIT_OK) for v in verdicts)
+
+
+def expected_word(v: Verdict, missing: str = "—") -> str:
+    """What the design's ``expect:`` block asks of ``v`` ("violated@16", "holds"), or
+    ``missing`` when it lists nothing: every renderer of expectations shares this form."""
+    e = v.expected
+    if e is None:
+        return missing
+    return e.verdict + (f"@{e.depth}" if e.depth is not None else "")

@@ -9,7 +9,7 @@ JUnit a passing testcase with the trace in ``<system-out>``; only a mismatch fai
 ``--update`` writes the settled verdicts back into the ``expect:`` blocks
 (checker/expect_update.py), like the update mode of snapshot tests.
 
-Registered in checker/cli/main.py with ``main.add_command(test_cmd)``.
+Registered in checker/cli/main.py.
 """
 from __future__ import annotations
 
@@ -23,10 +23,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from flagcheck.checker.cli.common import (allow_path_option, debug_option, engine_options, guarded,
+                                          output_option, wide_console, write_output)
 from flagcheck.checker.report import Report, render, render_many, report_of, tool_version
-from flagcheck.checker.regress import Check, DesignRun, expected_word, run_designs, tests_exit_code
-from flagcheck.checker.verify import ENGINES, Options
-from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN
+from flagcheck.checker.report.terminal import LiveStatus
+from flagcheck.checker.regress import Check, DesignRun, run_designs, tests_exit_code
+from flagcheck.checker.verify import Options
+from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, expected_word
 from flagcheck.tlamodel.errors import DesignError
 
 TEST_FORMATS = ("text", "json", "markdown", "sarif", "junit")
@@ -111,34 +114,17 @@ def render_test(fmt: str, runs: list[DesignRun], code: int) -> str:
               help="sarif: expected violations are suppressed results, only regressions "
                    "are open; junit: an expected violation is a passing testcase; json: "
                    "flagcheck-test version 1; markdown: a PR comment.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              metavar="FILE", help="Write the report in --format to FILE; the terminal then "
-                                   "gets the text table.")
+@output_option("Write the report in --format to FILE; the terminal then gets the text table.")
 @click.option("--update", is_flag=True,
               help="Write the verdicts this run settled into the designs' expect: blocks "
                    "(comments and layout kept); unknown verdicts are never written.")
-@click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
-              help="As for verify: auto races the engines; explicit is exhaustive.")
-@click.option("--depth", type=click.IntRange(0, 10_000), default=None,
-              help="BMC bound (default: each design's 'bound:').")
-@click.option("--timeout", type=click.FloatRange(min=0), default=None,
-              help="Seconds per scenario; a search cut short says unknown, never holds.")
-@click.option("--max-memory", type=click.IntRange(64), default=None, metavar="MB",
-              help="Address-space limit; running out gives unknown, never holds.")
-@click.option("--max-states", type=click.IntRange(1), default=None,
-              help="State limit for the explicit engine.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Z3 random seed.")
-@click.option("--no-reduce", is_flag=True,
-              help="Check the models before task-private steps are merged (slower).")
-@click.option("--allow-path", "allow", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Allow extends/scenario files under DIR (repeatable).")
+@engine_options(limits=True)
+@allow_path_option
 @click.option("--quiet", "-q", is_flag=True,
               help="Only the verdicts that differ from their expectation, and the summary.")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
-def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: bool, engine: str,
-             depth: int | None, timeout: float | None, max_memory: int | None,
-             max_states: int | None, seed: int, no_reduce: bool, allow: tuple[Path, ...],
-             quiet: bool, debug: bool) -> None:
+@debug_option
+def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: bool, opts: Options,
+             allow: tuple[Path, ...], quiet: bool, debug: bool) -> None:
     """Check every design (files, or folders searched for designs; default specs/)
     against its expect: verdicts.
 
@@ -147,14 +133,11 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
     when a search was cut short and nothing failed.  With --update: 0 once the
     expectations are written, 3 if some verdict stayed unknown (its entry is untouched).
     """
-    from flagcheck.checker.cli.main import _guarded, _terminal, _write
-    from flagcheck.checker.report.terminal import LiveStatus
+    engine = opts.engine
 
     def run() -> int:
         if update and (fmt != "text" or output is not None):
             raise DesignError("--update writes expect: blocks; run without --format/-o")
-        opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states,
-                       seed=seed, max_memory=max_memory, reduce=not no_reduce)
         status = LiveStatus(Console(stderr=True), enabled=not quiet)
         where = {"design": ""}
 
@@ -173,10 +156,10 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
         if update:
             return _update(runs)
         if fmt != "text" or output is not None:
-            _write(render_test(fmt, runs, code), output)
+            write_output(render_test(fmt, runs, code), output)
             if output is None:
                 return code
-        console = _terminal()
+        console = wide_console()
         if not quiet or any(c.result not in ("ok", "skipped") for c in checks):
             console.print(checks_table(checks, only_failing=quiet))
         console.print(summary_line(checks))
@@ -184,7 +167,7 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
             console.print(f"wrote {output} ({fmt})")
         return code
 
-    _guarded(run, debug)
+    guarded(run, debug)
 
 
 def _update(runs: list[DesignRun]) -> int:

@@ -4,17 +4,15 @@ The exported model is the one the engines check: the design's model of the scena
 reduced by tlamodel.reduce unless --no-reduce is given.  See tlamodel/emit_promela.py and
 tlamodel/emit_tla.py for the encodings and how to run SPIN/TLC on them.
 
-Register it in checker/cli/main.py with ``main.add_command(export_cmd)``.
+Registered in checker/cli/main.py.
 """
 from __future__ import annotations
 
-import sys
-import traceback
 from pathlib import Path
 
 import click
 
-from flagcheck.checker.verdict import EXIT_UNKNOWN, EXIT_USAGE
+from flagcheck.checker.cli.common import allow_path_option, debug_option, guarded, write_output
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.load import load_design
 from flagcheck.tlamodel.reduce import reduce_model
@@ -65,32 +63,18 @@ def export_text(design: Path, fmt: str, scenario: str | None, reduce: bool = Tru
               help="Write to FILE instead of standard output.")
 @click.option("--no-reduce", is_flag=True,
               help="Export the model before tlamodel.reduce merges task-private steps.")
-@click.option("--allow-path", "allow", multiple=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Allow extends/scenario files under DIR (repeatable).")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
+@allow_path_option
+@debug_option
 def export_cmd(design: Path, fmt: str, scenario: str | None, output: Path | None,
                no_reduce: bool, allow: tuple[Path, ...], debug: bool) -> None:
     """Export DESIGN's model of one scenario for SPIN (--to promela) or TLA+ tools (--to tla)."""
-    try:
+
+    def run() -> int:
         text = export_text(design, fmt, scenario, reduce=not no_reduce, allow=allow,
                            filename=str(output) if output else None)
-    except DesignError as e:
-        click.echo(e.render(), err=True)
-        sys.exit(EXIT_USAGE)
-    except Exception as e:  # noqa: BLE001 - the last line of defence, as in checker/cli/main.py
-        if debug:
-            traceback.print_exc()
-        click.echo(f"flagcheck: internal error ({type(e).__name__}: {e}); no export. "
-                   "Re-run with --debug and report it.", err=True)
-        sys.exit(EXIT_UNKNOWN)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        try:
-            output.write_text(text)
-        except OSError as e:
-            click.echo(f"flagcheck export: cannot write {output}: {e.strerror or e}", err=True)
-            sys.exit(EXIT_USAGE)
-        click.echo(f"wrote {output}", err=True)
-    sys.exit(0)
+        write_output(text, output)
+        if output is not None:
+            click.echo(f"wrote {output}", err=True)
+        return 0
+
+    guarded(run, debug, product="export")

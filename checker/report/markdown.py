@@ -12,7 +12,7 @@ import html
 
 from flagcheck.checker.report import facts
 from flagcheck.checker.report import Report
-from flagcheck.checker.verdict import Verdict
+from flagcheck.checker.verdict import Verdict, expected_word
 
 ICON = {"violated": "❌", "proved": "✅", "holds": "☑️", "unknown": "❔", "skipped": "➖"}
 
@@ -37,7 +37,7 @@ def expected(v: Verdict) -> str:
         return ""
     met = v.expectation_met()
     mark = " ✓" if met else " ✗ **MISMATCH**" if met is False else ""
-    return v.expected.verdict + (f"@{v.expected.depth}" if v.expected.depth is not None else "") + mark
+    return expected_word(v) + mark
 
 
 def verdict_table(verdicts: list[Verdict]) -> list[str]:

@@ -41,9 +41,12 @@ from urllib.parse import quote
 from flagcheck.checker.report import facts
 from flagcheck.checker.report import Report, tool_version
 from flagcheck.checker.report.json import dumps
-from flagcheck.checker.verdict import Verdict
+from flagcheck.checker.verdict import Verdict, expected_word
 from flagcheck.tlamodel.errors import _source_line
 from flagcheck.tlamodel.ir import SourceLoc
+
+#: a result's message must say when the design expects nothing of a verdict
+NO_EXPECTATION = "nothing (no expect: entry)"
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VACUITY_RULE = "flagcheck.vacuity"
@@ -179,20 +182,14 @@ def rules(*reports: Report) -> list[dict[str, Any]]:
     return out
 
 
-def expected_word(v: Verdict) -> str:
-    e = v.expected
-    if e is None:
-        return "nothing (no expect: entry)"
-    return e.verdict + (f"@{e.depth}" if e.depth is not None else "")
-
-
 def suppression(v: Verdict) -> dict[str, Any]:
     """The suppression of a violation the design's ``expect:`` block asks for."""
     e = v.expected
     assert e is not None
     line = (_source_line(e.loc) or "").strip()
+    want = expected_word(v, NO_EXPECTATION)
     return {"kind": "inSource", "status": "accepted",
-            "justification": line or f"expect: {v.scenario}: {{{v.property}: {expected_word(v)}}}",
+            "justification": line or f"expect: {v.scenario}: {{{v.property}: {want}}}",
             "location": physical(e.loc.file, e.loc.line, e.loc.col)}
 
 
@@ -214,13 +211,14 @@ def _violation(report: Report, v: Verdict, index: dict[str, int]) -> dict[str, A
         result["relatedLocations"] = [dict(r, id=i) for i, r in enumerate(related)]
     if report.judged:
         met = v.expectation_met()
-        result["properties"]["expected"] = expected_word(v)
+        want = expected_word(v, NO_EXPECTATION)
+        result["properties"]["expected"] = want
         if met:
             result["suppressions"] = [suppression(v)]
             result["message"]["text"] = text + " Expected by the design's expect: block."
         else:
             result["suppressions"] = []
-            result["message"]["text"] = text + f" The design expects {expected_word(v)}."
+            result["message"]["text"] = text + f" The design expects {want}."
     return result
 
 
@@ -228,14 +226,15 @@ def _expectation_result(report: Report, v: Verdict, index: dict[str, int]) -> di
     e = v.expected
     where = physical(e.loc.file, e.loc.line, e.loc.col) if e is not None else \
         physical(report.design_file, 1)
+    want = expected_word(v, NO_EXPECTATION)
     return {"ruleId": EXPECTATION_RULE, "ruleIndex": index[EXPECTATION_RULE], "level": "error",
             "kind": "fail",
-            "message": {"text": f"{v.property} on {v.scenario}: expected {expected_word(v)}, "
+            "message": {"text": f"{v.property} on {v.scenario}: expected {want}, "
                                 f"got {v.word()}"},
             "locations": [where],
             "partialFingerprints": {"flagcheck/v1": f"{v.design}/{v.scenario}/{v.property}/expect"},
             "properties": {"design": v.design, "scenario": v.scenario,
-                           "expected": expected_word(v), "got": v.word()},
+                           "expected": want, "got": v.word()},
             "suppressions": []}
 
 

@@ -17,8 +17,8 @@ from rich.console import Console
 
 from flagcheck.checker import regress
 from flagcheck.checker.cli.main import main
-from flagcheck.checker.regress import (Comparison, compare, markdown, print_text, property_words,
-                             scenario_cell)
+from flagcheck.checker.regress import DesignTable, compare_designs, property_words, scenario_cell
+from flagcheck.checker.report.compare import print_compare, render_compare_markdown
 from flagcheck.checker.verify import Options
 from flagcheck.checker.verdict import Verdict
 from flagcheck.pyspec.outcome import Outcome
@@ -46,35 +46,35 @@ def _readme_table() -> str:
 
 
 @pytest.fixture(scope="module")
-def run() -> tuple[Result, Comparison]:
+def run() -> tuple[Result, DesignTable]:
     """``flagcheck compare specs/*.yaml --format markdown``, run once: its result, and the
     comparison it rendered (kept for the rendering tests, so the designs are checked once)."""
-    seen: list[Comparison] = []
+    seen: list[DesignTable] = []
 
-    def keep(*args: object, **kw: object) -> Comparison:
-        seen.append(compare(*args, **kw))  # type: ignore[arg-type]
+    def keep(*args: object, **kw: object) -> DesignTable:
+        seen.append(compare_designs(*args, **kw))  # type: ignore[arg-type]
         return seen[-1]
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(regress, "compare", keep)
+        mp.setattr(regress, "compare_designs", keep)
         r = CliRunner().invoke(main, ["compare", *DESIGNS, "--format", "markdown", *FAST])
     assert len(seen) == 1, r.output
     return r, seen[0]
 
 
 @pytest.fixture
-def shipped(run: tuple[Result, Comparison]) -> Comparison:
+def shipped(run: tuple[Result, DesignTable]) -> DesignTable:
     return run[1]
 
 
 @pytest.fixture
-def reuse(shipped: Comparison, monkeypatch: pytest.MonkeyPatch) -> Comparison:
+def reuse(shipped: DesignTable, monkeypatch: pytest.MonkeyPatch) -> DesignTable:
     """Commands below render the shipped comparison instead of checking the designs again."""
-    monkeypatch.setattr(regress, "compare", lambda *a, **k: shipped)
+    monkeypatch.setattr(regress, "compare_designs", lambda *a, **k: shipped)
     return shipped
 
 
-def test_markdown_is_the_readme_table(run: tuple[Result, Comparison]) -> None:
+def test_markdown_is_the_readme_table(run: tuple[Result, DesignTable]) -> None:
     r = run[0]
     assert r.exit_code == 1, r.output          # known-bad designs and the control violate
     assert r.output == _readme_table(), (
@@ -82,8 +82,8 @@ def test_markdown_is_the_readme_table(run: tuple[Result, Comparison]) -> None:
         "`flagcheck compare specs/*.yaml --format markdown`\n" + r.output)
 
 
-def test_the_table_shows_names_summaries_and_the_control(shipped: Comparison) -> None:
-    md = markdown(shipped).splitlines()
+def test_the_table_shows_names_summaries_and_the_control(shipped: DesignTable) -> None:
+    md = render_compare_markdown(shipped).splitlines()
     head = [c.strip() for c in md[0].split("|")[1:-1]]
     assert head[0] == "design"
     assert "io-uring-killable-join (control)" in head
@@ -92,7 +92,7 @@ def test_the_table_shows_names_summaries_and_the_control(shipped: Comparison) ->
     assert load_design(SPECS / "coupled-5.9.yaml").spec.summary in coupled
 
 
-def test_which_cells_are_violated_and_by_what(shipped: Comparison) -> None:
+def test_which_cells_are_violated_and_by_what(shipped: DesignTable) -> None:
     bad = {(d, s): re.sub(r"@\d+", "", shipped.scenario_cell(d, s).text)
            for d in shipped.designs for s in shipped.scenarios
            if shipped.scenario_cell(d, s).status == "violated"}
@@ -142,13 +142,13 @@ def test_a_scenario_that_checks_nothing_is_not_proved() -> None:
 
 
 # ---------------------------------------------------------------- text
-def _render(c: Comparison, width: int) -> str:
+def _render(c: DesignTable, width: int) -> str:
     buf = io.StringIO()
-    print_text(c, Console(file=buf, width=width, color_system=None, soft_wrap=False))
+    print_compare(c, Console(file=buf, width=width, color_system=None, soft_wrap=False))
     return buf.getvalue()
 
 
-def _readable(out: str, c: Comparison, width: int) -> None:
+def _readable(out: str, c: DesignTable, width: int) -> None:
     assert out.strip()
     assert max(len(ln) for ln in out.splitlines()) <= width, out
     assert "…" not in out, out
@@ -159,20 +159,20 @@ def _readable(out: str, c: Comparison, width: int) -> None:
         assert s in words, (s, out)
 
 
-def test_text_at_100_columns_lists_each_design(shipped: Comparison) -> None:
+def test_text_at_100_columns_lists_each_design(shipped: DesignTable) -> None:
     out = _render(shipped, 100)
     _readable(out, shipped, 100)
     assert "io-uring-killable-join (control)  deadlock@" in out
 
 
-def test_text_on_a_wide_console_is_one_grid(shipped: Comparison) -> None:
+def test_text_on_a_wide_console_is_one_grid(shipped: DesignTable) -> None:
     out = _render(shipped, 200)
     _readable(out, shipped, 200)
     header = out.splitlines()[0].split()
     assert header == ["scenario", *shipped.designs]
 
 
-def test_the_command_honours_columns_100(reuse: Comparison) -> None:
+def test_the_command_honours_columns_100(reuse: DesignTable) -> None:
     r = CliRunner().invoke(main, ["compare", *DESIGNS], env={"COLUMNS": "100"})
     assert r.exit_code == 1, r.output
     _readable(r.output, reuse, 100)
@@ -180,7 +180,7 @@ def test_the_command_honours_columns_100(reuse: Comparison) -> None:
 
 # ---------------------------------------------------------------- -o and json
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
-def test_output_file_in_every_format(tmp_path: Path, fmt: str, reuse: Comparison) -> None:
+def test_output_file_in_every_format(tmp_path: Path, fmt: str, reuse: DesignTable) -> None:
     out = tmp_path / "sub" / f"table.{fmt}"
     r = CliRunner().invoke(main, ["compare", *DESIGNS, "--format", fmt, "-o", str(out)],
                            env={"COLUMNS": "100"})
@@ -192,7 +192,7 @@ def test_output_file_in_every_format(tmp_path: Path, fmt: str, reuse: Comparison
         data = json.loads(text)
         assert data["format"] == "flagcheck-compare"
     elif fmt == "markdown":
-        assert text == markdown(reuse)
+        assert text == render_compare_markdown(reuse)
     else:
         assert max(len(ln) for ln in text.splitlines()) <= 100
         assert "\x1b[" not in text                     # no terminal colours in a file
