@@ -144,11 +144,15 @@ def _property_rule(v: Verdict) -> dict[str, Any]:
             doc = v.model.property(v.property).doc
         except KeyError:
             pass
-    rule: dict[str, Any] = {"id": v.property, "name": v.property,
-                            "shortDescription": {"text": f"property {v.property}"},
-                            "defaultConfiguration": {"level": "error"}}
-    if doc:
-        rule["fullDescription"] = {"text": doc}
+    return _rule(v.property, v.property, f"property {v.property}", doc, "error")
+
+
+def _rule(rule_id: str, name: str, short: str, full: str, level: str) -> dict[str, Any]:
+    """A reportingDescriptor; ``full`` is left out when empty (SARIF wants it non-empty)."""
+    rule: dict[str, Any] = {"id": rule_id, "name": name, "shortDescription": {"text": short}}
+    if full:
+        rule["fullDescription"] = {"text": full}
+    rule["defaultConfiguration"] = {"level": level}
     return rule
 
 
@@ -166,19 +170,15 @@ def rules(*reports: Report) -> list[dict[str, Any]]:
             if v.status == "violated" and not any(r["id"] == v.property for r in out):
                 out.append(_property_rule(v))
     if any(_expectation_failed(r, v) for r in reports for v in r.verdicts):
-        out.append({"id": EXPECTATION_RULE, "name": "expectation",
-                    "shortDescription": {"text": "a verdict differs from the design's expect:"},
-                    "fullDescription": {"text": "The design's expect: block states the verdict "
-                                        "this scenario and property should get; the check "
-                                        "found another (or the block does not list it)."},
-                    "defaultConfiguration": {"level": "error"}})
+        out.append(_rule(EXPECTATION_RULE, "expectation",
+                         "a verdict differs from the design's expect:",
+                         "The design's expect: block states the verdict this scenario and "
+                         "property should get; the check found another (or the block does "
+                         "not list it).", "error"))
     if any(r.findings for r in reports):
-        out.append({"id": VACUITY_RULE, "name": "vacuity",
-                    "shortDescription": {"text": "a property may hold vacuously"},
-                    "fullDescription": {"text": "A statement of a task's code never runs in "
-                                        "any reachable state, or an invariant reads only "
-                                        "variables that never change."},
-                    "defaultConfiguration": {"level": "warning"}})
+        out.append(_rule(VACUITY_RULE, "vacuity", "a property may hold vacuously",
+                         "A statement of a task's code never runs in any reachable state, "
+                         "or an invariant reads only variables that never change.", "warning"))
     return out
 
 
