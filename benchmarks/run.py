@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -31,6 +30,7 @@ if str(ROOT) not in sys.path:          # runnable as `python benchmarks/run.py` 
     sys.path.insert(0, str(ROOT))
 
 from flagcheck.checker.verify import ENGINES, Options, verify  # noqa: E402
+from flagcheck.pyspec.outcome import Certificate  # noqa: E402
 from flagcheck.tlamodel.errors import DesignError  # noqa: E402
 from flagcheck.tlamodel.ir import Model  # noqa: E402
 from flagcheck.tlamodel.load import load_design  # noqa: E402
@@ -139,13 +139,13 @@ def bench_design(path: Path, args: argparse.Namespace, rows: list[Row], sizes: l
                 o = v.outcome
                 rows.append(Row(
                     design=v.design, scenario=v.scenario, property=v.property,
-                    engine=o.engine if o is not None and o.engine else engine,  # auto→…
+                    engine=o.label if o is not None and o.engine else engine,  # auto→…
                     verdict=v.word() if o is not None else "not checked (skipped)",
                     status=v.status,
                     depth=o.depth if o is not None else None,
-                    states=o.states if o is not None and o.engine.endswith("explicit") else None,
+                    states=o.states if o is not None and o.answered_by == "explicit" else None,
                     seconds=round(o.seconds, 3) if o is not None else None,
-                    certificate=certificate(o.reason) if v.status == "proved" else ""))
+                    certificate=certificate(o.certificate) if v.status == "proved" else ""))
         if models:
             m = models[0]
             sizes.append(Size(design.name, scen.name, len(m.vars),
@@ -153,16 +153,18 @@ def bench_design(path: Path, args: argparse.Namespace, rows: list[Row], sizes: l
                               len(m.properties)))
 
 
-def certificate(reason: str) -> str:
-    """What a kind/PDR proof rests on, read out of its reason: "k=0, 656 mined" or
+def certificate(cert: Certificate | None) -> str:
+    """What a kind/PDR proof rests on, in a table cell: "k=0, 656 mined" or
     "56 lemmas/197 nodes, 656 mined" (the mined clauses are checker.engines.invgen's)."""
+    if cert is None:
+        return ""
     parts = []
-    if m := re.match(r"k-induction, k=(\d+)", reason):
-        parts.append(f"k={m.group(1)}")
-    if m := re.match(r"PDR; invariant \((\d+) lemmas, (\d+) nodes", reason):
-        parts.append(f"{m.group(1)} lemmas/{m.group(2)} nodes")
-    if m := re.search(r"(?:strengthened by|together with) (\d+)", reason):
-        parts.append(f"{m.group(1)} mined")
+    if cert.method == "k-induction":
+        parts.append(f"k={cert.k}")
+    else:
+        parts.append(f"{cert.lemmas} lemmas/{cert.nodes} nodes")
+    if cert.mined:
+        parts.append(f"{cert.mined} mined")
     return ", ".join(parts)
 
 

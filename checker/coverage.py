@@ -364,7 +364,7 @@ def of_run(design: Design, verdicts: list[Verdict], engine: str, max_states: int
         # then costs about as much again, and anything cut short could not support a
         # "never reached" anyway.
         if not any(v.outcome is not None and v.outcome.exhaustive and
-                   v.outcome.engine.endswith("explicit") for v in mine):
+                   v.outcome.answered_by == "explicit" for v in mine):
             out.append(not_computed(name, _why_not(mine, engine)))
             continue
         holding = [v.property for v in mine if v.status in ("holds", "proved")]

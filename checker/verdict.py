@@ -44,14 +44,14 @@ class Verdict:
         if o.status == "violated":
             return f"violated (depth {o.depth})"
         if o.status == "holds" and o.exhaustive:
-            base = o.engine.split("→")[-1]
+            base = o.answered_by
             if base == "explicit":
                 return f"proved (explicit, {o.states} states)"
             if base == "kind":
                 return f"proved (k-induction, k={o.depth})"
             if base == "pdr":
                 return "proved (PDR)"
-            return f"proved ({o.engine.split('→')[-1]}: no run is longer than {o.depth} steps)"
+            return f"proved ({base}: no run is longer than {o.depth} steps)"
         if o.status == "holds":
             return f"holds up to depth {o.depth}"
         depth = f"; reached depth {o.depth}" if o.depth >= 0 else ""

@@ -11,19 +11,19 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from flagcheck.checker.engines import bmc, portfolio
+from flagcheck.checker.engines import portfolio
+from flagcheck.checker.engines.registry import AUTO_RACE, ENGINES, Settings, runner, runners
 from flagcheck.checker.verdict import Verdict
 from flagcheck.pyspec import explicit
 from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import Progress, ProgressHook
 from flagcheck.pyspec.replay import ReplayError, check_violation
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
-from flagcheck.tlamodel.ir import Liveness, Model
+from flagcheck.tlamodel.ir import Model
 from flagcheck.tlamodel.load import Design
 from flagcheck.tlamodel.reduce import reduce_model
 from flagcheck.tlamodel.spec import SpecFile
 
-ENGINES = ("auto", "bmc", "explicit", "kind", "pdr")
 QUICK_STATES, QUICK_SECONDS = 200_000, 2.0
 
 
@@ -47,74 +47,9 @@ def select_scenarios(design: Design, refs: tuple[str, ...]) -> list[SpecFile]:
     return [design.scenario(r) for r in refs]
 
 
-@dataclass(frozen=True)
-class _Explicit:
-    """Picklable engine runners (the portfolio sends them to child processes)."""
-    max_states: int | None
-    timeout: float | None
-
-    def __call__(self, model: Model, props: list[str],
-                 progress: ProgressHook | None = None) -> dict[str, Outcome]:
-        return explicit.check(model, props, max_states=self.max_states, timeout=self.timeout,
-                              progress=progress)
-
-
-@dataclass(frozen=True)
-class _Bmc:
-    depth: int
-    timeout: float | None
-    seed: int
-
-    def __call__(self, model: Model, props: list[str],
-                 progress: ProgressHook | None = None) -> dict[str, Outcome]:
-        return bmc.check(model, props, depth=self.depth, timeout=self.timeout, seed=self.seed,
-                         progress=progress)
-
-
-@dataclass(frozen=True)
-class _KInduction:
-    max_k: int
-    timeout: float | None
-    seed: int
-
-    def __call__(self, model: Model, props: list[str],
-                 progress: ProgressHook | None = None) -> dict[str, Outcome]:
-        from flagcheck.checker.engines import kinduction
-        safety = [p for p in props if not isinstance(model.property(p), Liveness)]
-        out = kinduction.check(model, safety, max_k=self.max_k, timeout=self.timeout,
-                               seed=self.seed, progress=progress) if safety else {}
-        return {p: out.get(p) or _unsupported(p, "kind") for p in props}
-
-
-@dataclass(frozen=True)
-class _Pdr:
-    timeout: float | None
-    seed: int
-
-    def __call__(self, model: Model, props: list[str],
-                 progress: ProgressHook | None = None) -> dict[str, Outcome]:
-        from flagcheck.checker.engines import pdr
-        safety = [p for p in props if not isinstance(model.property(p), Liveness)]
-        out = pdr.check(model, safety, timeout=self.timeout, seed=self.seed,
-                        progress=progress) if safety else {}
-        return {p: out.get(p) or _unsupported(p, "pdr") for p in props}
-
-
-def _unsupported(prop: str, engine: str) -> Outcome:
-    return Outcome(prop, "unknown", -1, engine=engine,
-                   reason=f"{engine} checks invariants and deadlock freedom, not liveness")
-
-
-def runners(opts: Options, depth: int) -> dict[str, Callable[[Model, list[str]], dict[str, Outcome]]]:
-    return {"explicit": _Explicit(opts.max_states, opts.timeout),
-            "bmc": _Bmc(depth, opts.timeout, opts.seed),
-            "kind": _KInduction(depth, opts.timeout, opts.seed),
-            "pdr": _Pdr(opts.timeout, opts.seed)}
-
-
-#: the engines --engine auto races after its quick explicit pass (2 cores: BMC for short
-#: counterexamples, the explicit search and PDR for proofs)
-AUTO_RACE = ("explicit", "bmc", "pdr")
+def _settings(opts: Options, depth: int) -> Settings:
+    return Settings(depth=depth, timeout=opts.timeout, max_states=opts.max_states,
+                    seed=opts.seed)
 
 
 def run_engine(model: Model, props: list[str], opts: Options, depth: int,
@@ -131,7 +66,7 @@ def run_engine(model: Model, props: list[str], opts: Options, depth: int,
 def _run_engine(model: Model, props: list[str], opts: Options, depth: int,
                 progress: ProgressHook | None) -> dict[str, Outcome]:
     if opts.engine != "auto":
-        return runners(opts, depth)[opts.engine](model, props, progress=progress)  # type: ignore[call-arg]
+        return runner(opts.engine, _settings(opts, depth))(model, props, progress=progress)
     # A short explicit search in this process first: most scenarios are small enough for it
     # to finish, and then no engine process needs to be started at all.  The user's timeout
     # is one budget for both phases.
@@ -140,17 +75,16 @@ def _run_engine(model: Model, props: list[str], opts: Options, depth: int,
     quick = explicit.check(model, props, max_states=opts.max_states or QUICK_STATES,
                            timeout=quick_budget, progress=progress)
     if all(portfolio.definitive(o) for o in quick.values()):
-        return {n: replace(o, engine="auto→explicit") for n, o in quick.items()}
+        return {n: replace(o, engine="auto", via=o.answered_by) for n, o in quick.items()}
     left = None if opts.timeout is None else max(0.1, opts.timeout - (time.monotonic() - t0))
     if progress is not None:    # the quick pass's figures are over while processes start
         progress(Progress("explicit", time.monotonic() - t0,
                           phase="quick pass stopped; starting the race"))
-    engines = {k: v for k, v in runners(replace(opts, timeout=left), depth).items()
-               if k in AUTO_RACE}
+    engines = runners(_settings(replace(opts, timeout=left), depth), AUTO_RACE)
     out = portfolio.race(model, props, engines, left, progress)
     # the quick pass may know more than the race (it may even have decided a property)
     best = {n: quick[n] if portfolio.better(quick[n], o) else o for n, o in out.items()}
-    return {n: replace(o, engine=f"auto→{o.engine}") for n, o in best.items()}
+    return {n: replace(o, engine="auto", via=o.answered_by) for n, o in best.items()}
 
 
 def limit_memory(mb: int | None) -> None:
@@ -175,7 +109,7 @@ def replayed(model: Model, out: Outcome) -> Outcome:
         check_violation(model, out.trace, out.property)
     except ReplayError as e:
         return replace(out, status="unknown", trace=None,
-                       reason=f"internal error: the {out.engine} counterexample did not replay: {e}")
+                       reason=f"internal error: the {out.label} counterexample did not replay: {e}")
     return out
 
 

@@ -46,10 +46,11 @@ import z3
 
 from flagcheck.checker.engines import invgen
 from flagcheck.checker.engines.encode import Encoder
+from flagcheck.checker.engines.runloop import DepthRun
 from flagcheck.checker.engines.solver import Result, SolverContext
-from flagcheck.pyspec.outcome import Outcome
-from flagcheck.pyspec.progress import ProgressHook, Reporter
-from flagcheck.pyspec.trace import State, Trace
+from flagcheck.pyspec.outcome import Certificate, Outcome
+from flagcheck.pyspec.progress import ProgressHook
+from flagcheck.pyspec.trace import Trace
 from flagcheck.tlamodel.ir import Expr, Model, Property, Value, domain
 
 ENGINE = "kind"
@@ -189,15 +190,15 @@ class _Unrolling:
                 self.solver.add(c if guard is None else z3.Implies(guard, c))
 
 
-class _Run:
-    """The state of one k-induction run: two unrollings, the clock, per-property results."""
+class _Run(DepthRun[Property]):
+    """One k-induction run: the shared skeleton (runloop.DepthRun: clock, results, checked
+    depths) with two unrollings, the auxiliary invariant and the lemmas proved so far."""
+
+    AT = "k={}"
 
     def __init__(self, model: Model, timeout: float | None, seed: int, aux: bool,
                  progress: ProgressHook | None = None) -> None:
-        self.t0 = time.monotonic()
-        self.reporter = Reporter(ENGINE, progress, start=self.t0)
-        self.model = model
-        self.timeout = timeout
+        super().__init__(ENGINE, model, timeout, progress)
         self.base = _Unrolling(model, seed, timeout)
         left = None if timeout is None else timeout - (time.monotonic() - self.t0)
         self.step = _Unrolling(model, seed, left)   # same absolute deadline as base
@@ -216,27 +217,18 @@ class _Run:
         self._assume_reachable(0)
         # init-side simple-path constraints are guarded: base queries must see *all* runs
         self.simple = z3.Bool("simple_path", self.base.solver.ctx)
-        self.results: dict[str, Outcome] = {}
-        self.checked: dict[str, int] = {}
         self._slot: dict[str, int] = {}
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.t0
 
     # ------------------------------------------------------------ search
     def search(self, props: list[Property], max_k: int) -> None:
-        open_: dict[str, Property] = {}
-        for p in props:  # a name asked twice is checked once
-            open_.setdefault(p.name, p)
-            self.checked[p.name] = -1
+        open_ = self.open_properties(props)
         self._slot = {name: j for j, name in enumerate(open_)}
-        for k in range(max_k + 1):
-            self.reporter.report(depth=k)
+        for k in self.depths(max_k, timed=False):
             for phase in (self._base_case, self._step_case):
                 for p in list(open_.values()):
                     verdict = phase(p, k)
                     if verdict == "timeout":
-                        self._give_up(open_, k)
+                        self.give_up(open_, k)
                         return
                     if verdict == "decided":
                         del open_[p.name]
@@ -244,16 +236,15 @@ class _Run:
                 return
             verdict = self._init_side(k)
             if verdict == "timeout":
-                self._give_up(open_, k + 1)
+                self.give_up(open_, k + 1)
                 return
             if verdict == "proved":
                 for p in open_.values():
-                    self._holds(p, k, f"k-induction, k={k} (no simple path from init "
-                                      f"longer than {k} steps)")
+                    self._holds(p, k, init_side=True)
                 return
         for p in open_.values():
-            self._outcome(p, "unknown", self.checked[p.name],
-                          reason=f"k-induction did not converge up to k={max_k}")
+            self.outcome(p, "unknown", self.checked[p.name],
+                         reason=f"k-induction did not converge up to k={max_k}")
 
     def _base_case(self, p: Property, k: int) -> str:
         """Is there a run of exactly k steps ending in a violation of p?"""
@@ -265,7 +256,7 @@ class _Run:
         s.add(z3.Implies(lit, enc.prop_violation(p, k)))
         r = s.check([lit])
         if r == "sat":
-            self._outcome(p, "violated", k, trace=self._trace(k))
+            self.outcome(p, "violated", k, trace=self._trace(k))
             return "decided"
         if r == "unsat":
             self.checked[p.name] = k
@@ -273,8 +264,7 @@ class _Run:
         if s.reason_unknown() == "timeout":
             return "timeout"
         # without base(k) neither a shortest trace nor a proof can be claimed later
-        self._outcome(p, "unknown", self.checked[p.name],
-                      reason=f"{s.reason_unknown()} in the base case at k={k}")
+        self.unknown(p, k, f"{s.reason_unknown()} in the base case")
         return "decided"
 
     def _step_case(self, p: Property, k: int) -> str:
@@ -300,7 +290,7 @@ class _Run:
             # constraint of step(k): well-typed, linked by trans, distinct, P then !P, and
             # every lemma (they are reachable, and lemmas are proved invariants) --
             # contradicting unsat.  So no reachable state violates P.
-            self._holds(p, k, f"k-induction, k={k}")
+            self._holds(p, k)
             self._learn(p)
             return "decided"
         if r == "unknown" and s.reason_unknown() == "timeout":
@@ -346,22 +336,13 @@ class _Run:
         return "open"
 
     # ------------------------------------------------------------ outcomes
-    def _outcome(self, p: Property, status: str, depth: int, **kw: object) -> None:
-        self.results[p.name] = Outcome(property=p.name, status=status,  # type: ignore[arg-type]
-                                       depth=depth, seconds=self.elapsed(), engine=ENGINE,
-                                       **kw)  # type: ignore[arg-type]
-
-    def _holds(self, p: Property, k: int, reason: str) -> None:
-        if self.aux is not None and self.aux.clauses:
-            reason += (f"; step case strengthened by {len(self.aux.clauses)} invariant "
-                       f"clauses (checker.engines.invgen)")
-        self._outcome(p, "holds", k, exhaustive=True, reason=reason)
-
-    def _give_up(self, open_: dict[str, Property], k: int) -> None:
-        """The wall-clock budget ran out while working on ``k``."""
-        for p in open_.values():
-            self._outcome(p, "unknown", self.checked[p.name],
-                          reason=f"timeout {self.timeout}s at k={k}")
+    def _holds(self, p: Property, k: int, init_side: bool = False) -> None:
+        """A proof at ``k``: by the step case, or (``init_side``) because no simple path
+        from init is longer than k steps; the certificate counts the mined clauses the
+        step case assumed."""
+        mined = len(self.aux.clauses) if self.aux is not None else 0
+        cert = Certificate("k-induction", k=k, init_side=init_side, mined=mined)
+        self.outcome(p, "holds", k, exhaustive=True, reason=cert.describe(), certificate=cert)
 
     # ------------------------------------------------------------ traces
     def _trace(self, k: int) -> Trace:

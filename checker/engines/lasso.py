@@ -51,17 +51,16 @@ those were checked -- then ``holds`` is ``exhaustive=True``.
 """
 from __future__ import annotations
 
-import time
-
 import z3
 
-from flagcheck.checker.engines.encode import Encoder, interval, model_width
+from flagcheck.checker.engines.encode import Encoder, model_width
+from flagcheck.checker.engines.runloop import BoundedSearch
 from flagcheck.checker.engines.solver import SolverContext
 from flagcheck.pyspec.liveness import fair_tasks, monitor_exprs, unfair_tasks, violated_instance
 from flagcheck.pyspec.outcome import Outcome
-from flagcheck.pyspec.progress import ProgressHook, Reporter
-from flagcheck.pyspec.trace import State, Trace
-from flagcheck.tlamodel.ir import EnumType, IntType, Liveness, Model
+from flagcheck.pyspec.progress import ProgressHook
+from flagcheck.pyspec.trace import Trace
+from flagcheck.tlamodel.ir import Liveness, Model
 
 ENGINE = "bmc"
 
@@ -83,7 +82,7 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
             raise TypeError(f"property {n}: not a liveness property ({type(p).__name__})")
         props.append(p)
     run = LassoRun(model, props, timeout, seed, progress)
-    run.search(depth)
+    run.search(run.open_properties(props), depth, phase="fair lassos")
     return {n: run.results[n] for n in names}
 
 
@@ -93,21 +92,17 @@ def liveness_width(model: Model) -> int:
     return model_width(model)
 
 
-class LassoRun:
-    """One liveness BMC run: solver, encoder, the lasso machinery, per-property results."""
+class LassoRun(BoundedSearch[Liveness]):
+    """One liveness BMC run: the shared skeleton (runloop.BoundedSearch) with "some open
+    property has a fair violating lasso of k steps" as the query, and the lasso machinery."""
 
     def __init__(self, model: Model, props: list[Liveness], timeout: float | None,
                  seed: int, progress: ProgressHook | None = None) -> None:
-        self.t0 = time.monotonic()
-        self.reporter = Reporter(ENGINE, progress, start=self.t0)
-        self.model = model
+        super().__init__(ENGINE, model, timeout, progress)
         self.props = props
-        self.timeout = timeout
         self.solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
         self.ctx = self.solver.ctx
         self.enc = Encoder(model, self.ctx, width=liveness_width(model))
-        self.results: dict[str, Outcome] = {}
-        self.checked: dict[str, int] = {p.name: -1 for p in props}
         self.tasks = fair_tasks(model)
         #: per property: per obligation (I, C, S)
         self.monitors = {p.name: monitor_exprs(p) for p in props}
@@ -120,9 +115,6 @@ class LassoRun:
         self._fair: list[list[z3.BoolRef]] = []     # per position k: per task fair[t]@k
         self.loop = {v.name: z3.Const(f"loop.{v.name}", self.enc.sort(v.type))
                      for v in model.vars}
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.t0
 
     # ------------------------------------------------------------ unrolling
     def _position(self, i: int) -> None:
@@ -179,80 +171,36 @@ class LassoRun:
         return dead, z3.And([self._in[k - 1], closes, *self._fair[k], z3.Or(insts)])
 
     # ------------------------------------------------------------ search
-    def search(self, depth: int) -> None:
-        open_ = {p.name: p for p in self.props}
-        self.solver.add(self.enc.init(0))
+    # One query per depth for all open properties and both lasso shapes (measured faster
+    # than a query per shape, on the shipped specs and on random models).  The proof after
+    # each depth: every behaviour is a run that ends in a dead state within k steps (stutter
+    # lassos, all checked at depths 0..k) when no run of k+1 steps exists.
+    def start(self) -> None:
         self._position(0)
-        started = self.t0
-        for k in range(depth + 1):
-            now = time.monotonic()
-            self.reporter.report(depth=k, phase="fair lassos",
-                                 seconds_per_depth=now - started if k else None)
-            started = now
-            # One query per depth for all open properties and both lasso shapes (measured
-            # faster than a query per shape, on the shipped specs and on random models).  A
-            # satisfying lasso may violate several properties; each gets it (shortest: every
-            # smaller depth was unsatisfiable for all of them), the rest are asked again.
-            rnd = 0
-            while open_:
-                if self.solver.expired():
-                    self._give_up(open_, k)
-                    return
-                dead, loop = self._cases(k, list(open_.values()))
-                lit = z3.Bool(f"lasso_{k}_{rnd}", self.ctx)
-                rnd += 1
-                self.solver.add(z3.Implies(lit, z3.Or(loop, dead)))
-                r = self.solver.check([lit])
-                if r == "unsat":
-                    break
-                if r == "sat":
-                    trace = self._trace(k, loop)
-                    hit = [n for n, p in open_.items()
-                           if violated_instance(self.model, p, trace) is not None]
-                    if not hit or unfair_tasks(self.model, trace):
-                        raise AssertionError(f"lasso: the depth-{k} lasso does not violate any "
-                                             f"open property fairly (encoding bug): {trace}")
-                    for n in hit:
-                        p = open_.pop(n)
-                        self._outcome(p, "violated", k, trace=trace)
-                    continue
-                if self.solver.reason_unknown() == "timeout":
-                    self._give_up(open_, k)
-                    return
-                for n in list(open_):
-                    p = open_.pop(n)
-                    self._outcome(p, "unknown", self.checked[n],
-                                  reason=f"{self.solver.reason_unknown()} at depth {k}")
-            if not open_:
-                return
-            for n in open_:
-                self.checked[n] = k
-            self.solver.add(self.enc.trans(k))
-            # every behaviour is a run that ends in a dead state within k steps (stutter
-            # lassos, all checked at depths 0..k) when no run of k+1 steps exists
-            r = self.solver.check()
-            if r == "unsat":
-                for p in open_.values():
-                    self._outcome(p, "holds", k, exhaustive=True)
-                return
-            if r == "unknown" and self.solver.reason_unknown() == "timeout":
-                self._give_up(open_, k + 1)
-                return
-            self._position(k + 1)
-        for p in open_.values():
-            self._outcome(p, "holds", depth, exhaustive=False)
 
-    # ------------------------------------------------------------ outcomes and traces
-    def _outcome(self, p: Liveness, status: str, depth: int, **kw: object) -> None:
-        self.results[p.name] = Outcome(property=p.name, status=status,  # type: ignore[arg-type]
-                                       depth=depth, seconds=self.elapsed(), engine=ENGINE,
-                                       states=None, **kw)  # type: ignore[arg-type]
+    def extend(self, i: int) -> None:
+        self._position(i)
 
-    def _give_up(self, open_: dict[str, Liveness], k: int) -> None:
-        reason = f"timeout {self.timeout}s at depth {k}"
-        for p in open_.values():
-            self._outcome(p, "unknown", self.checked[p.name], reason=reason)
+    def pose(self, k: int, rnd: int,
+             open_: dict[str, Liveness]) -> tuple[z3.BoolRef, z3.BoolRef]:
+        dead, loop = self._cases(k, list(open_.values()))
+        lit = z3.Bool(f"lasso_{k}_{rnd}", self.ctx)
+        self.solver.add(z3.Implies(lit, z3.Or(loop, dead)))
+        return lit, loop
 
+    def refute(self, k: int, open_: dict[str, Liveness], loop: z3.BoolRef) -> None:
+        """Which properties the lasso violates is pyspec.liveness's exact evaluation of the
+        extracted trace, not the solver's literals."""
+        trace = self._trace(k, loop)
+        hit = [n for n, p in open_.items()
+               if violated_instance(self.model, p, trace) is not None]
+        if not hit or unfair_tasks(self.model, trace):
+            raise AssertionError(f"lasso: the depth-{k} lasso does not violate any "
+                                 f"open property fairly (encoding bug): {trace}")
+        for n in hit:
+            self.outcome(open_.pop(n), "violated", k, trace=trace)
+
+    # ------------------------------------------------------------ traces
     def _trace(self, k: int, loop: z3.BoolRef) -> Trace:
         """The lasso of the last model: a loop lasso if it satisfies ``loop`` (the loop case
         of the query), else the stutter lasso ending in the dead state k."""

@@ -60,7 +60,7 @@ def render_compare_json(t: DesignTable) -> str:
             o = v.outcome
             cells.append({"design": d, "scenario": s, "property": p, "status": v.status,
                           "word": v.word(), "cell": verdict_cell(v),
-                          "depth": o.depth if o else None, "engine": o.engine if o else None})
+                          "depth": o.depth if o else None, "engine": o.label if o else None})
     scenario_cells = []
     for d in t.designs:
         for s in t.scenarios:

@@ -181,7 +181,7 @@ def verdict_table(vs: list[Verdict]) -> str:
         rows.append("<tr>" + "".join([
             f"<td>{escape(v.scenario)}</td>", f"<td><code>{escape(v.property)}</code></td>",
             f'<td class="{v.status}">{escape(v.word())}</td>',
-            f"<td>{escape(o.engine) if o else ''}</td>",
+            f"<td>{escape(o.label) if o else ''}</td>",
             f"<td>{f'{o.seconds:.2f}' if o else ''}</td>",
             f"<td>{escape(expected(v))}</td>"]) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("scenario", "property", "verdict", "engine",

@@ -6,6 +6,7 @@ Deterministic: keys sorted, verdicts in run order, variables in model order; onl
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from flagcheck.checker.coverage import Coverage, Finding
@@ -26,12 +27,14 @@ def verdict_doc(v: Verdict, design_file: str) -> dict[str, Any]:
         "property": v.property,
         "status": v.status,
         "word": v.word(),
-        "engine": o.engine if o else None,
+        "engine": o.label if o else None,
+        "via": (o.via or None) if o else None,
         "depth": o.depth if o else None,
         "seconds": round(o.seconds, 3) if o else None,
         "states": o.states if o else None,
         "exhaustive": o.exhaustive if o else None,
         "reason": (o.reason or None) if o else (v.skipped or None),
+        "certificate": asdict(o.certificate) if o and o.certificate else None,
         "expected": None if v.expected is None else
         {"verdict": v.expected.verdict, "depth": v.expected.depth},
         "expectation_met": v.expectation_met(),

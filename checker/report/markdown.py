@@ -48,7 +48,7 @@ def verdict_table(verdicts: list[Verdict]) -> list[str]:
         if v.status == "violated":
             word = f"**{word}**"
         rows.append([cell(v.scenario), code(v.property), f"{ICON[v.status]} {word}",
-                     cell(o.engine) if o else "", f"{o.seconds:.2f}" if o else "",
+                     cell(o.label) if o else "", f"{o.seconds:.2f}" if o else "",
                      cell(expected(v))])
     return table(["scenario", "property", "verdict", "engine", "seconds", "expected"], rows)
 

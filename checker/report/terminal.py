@@ -36,7 +36,7 @@ def verdict_table(verdicts: list[Verdict]) -> Table:
         exp = "" if v.expected is None else (
             f"{v.expected.verdict}" + (" ✓" if met else " ✗ MISMATCH" if met is False else ""))
         t.add_row(v.scenario, v.property, Text(word, style=STYLE[v.status]),
-                  o.engine if o else "", f"{o.seconds:.2f}" if o else "", exp)
+                  o.label if o else "", f"{o.seconds:.2f}" if o else "", exp)
     return t
 
 
@@ -106,10 +106,11 @@ def print_report(console: Console, verdicts: list[Verdict], header: str) -> None
         if v.status == "violated":
             print_counterexample(console, v)
     print_skipped(console, verdicts)
-    for v in verdicts:   # a PDR proof comes with its inductive invariant, in the design's names
-        o = v.outcome
-        if o is not None and v.status == "proved" and "invariant" in o.reason:
-            console.print(Text(f"{v.property} on {v.scenario}: {o.reason}", style="dim"))
+    for v in verdicts:   # a proof that rests on an invariant is shown with it: PDR's own,
+        # in the design's names, or the mined one k-induction's step case assumed
+        c = v.outcome.certificate if v.outcome is not None else None
+        if c is not None and v.status == "proved" and (c.method == "pdr" or c.mined):
+            console.print(Text(f"{v.property} on {v.scenario}: {c.describe()}", style="dim"))
 
 
 def print_skipped(console: Console, verdicts: list[Verdict]) -> None:

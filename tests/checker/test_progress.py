@@ -14,8 +14,8 @@ from typing import Callable
 from rich.console import Console
 
 from flagcheck.checker.engines import bmc, kinduction, pdr, portfolio
+from flagcheck.checker.engines.registry import Settings, runner
 from flagcheck.checker.report.terminal import LiveStatus, progress_seconds
-from flagcheck.checker.verify import _Bmc
 from flagcheck.pyspec import explicit
 from flagcheck.pyspec.progress import Progress, Reporter
 from tests.checker import models as M
@@ -124,8 +124,8 @@ def test_pdr_reports_spacer_level_and_lemmas() -> None:
 
 def test_portfolio_brings_engine_progress_back_to_the_parent() -> None:
     seen, hook = _recorder()
-    out = portfolio.race(M.counter_race(3), ["count_ok"], {"bmc": _Bmc(8, None, 0)}, None,
-                         progress=hook)
+    bmc8 = runner("bmc", Settings(depth=8, timeout=None, max_states=None, seed=0))
+    out = portfolio.race(M.counter_race(3), ["count_ok"], {"bmc": bmc8}, None, progress=hook)
     assert out["count_ok"].status == "violated"
     assert seen and all(p.engine == "bmc" for p in seen)
     # the engine's own reports, then the parent's note that it has answered

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from flagcheck.checker import coverage
-from flagcheck.checker.engines import pdr
+from flagcheck.checker.engines import pdr, pdr_render
 from flagcheck.checker.report import facts
 from flagcheck.checker.cli.main import main
 from flagcheck.checker.report import render, report_of
@@ -173,10 +173,10 @@ def test_pdr_invariant_names_places_not_program_counters() -> None:
 
 def test_place_text_picks_the_shorter_side() -> None:
     places = ["a (f:1)", "b (f:2)", "c (f:3)", "finished"]
-    assert pdr._place_text("T", places, ["a (f:1)", "b (f:2)", "c (f:3)"]) == \
+    assert pdr_render.place_text("T", places, ["a (f:1)", "b (f:2)", "c (f:3)"]) == \
         "T not at finished"
-    assert pdr._place_text("T", places, ["b (f:2)"]) == "T at b (f:2)"
-    assert pdr._place_text("T", places, places) == "true"
+    assert pdr_render.place_text("T", places, ["b (f:2)"]) == "T at b (f:2)"
+    assert pdr_render.place_text("T", places, places) == "true"
 
 
 # ------------------------------------------------------------------ coverage

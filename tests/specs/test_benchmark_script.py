@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from flagcheck.pyspec.outcome import Certificate
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -68,11 +70,10 @@ def test_a_bad_design_is_reported_and_the_others_still_run(
     assert "coupled-5.9" in out and "not measured:" in out
 
 
-def test_certificates_are_read_out_of_proof_reasons() -> None:
+def test_certificates_are_tabulated_from_their_fields() -> None:
     cert = _bench().certificate
-    assert cert("k-induction, k=12; step case strengthened by 656 invariant clauses "
-                "(checker.engines.invgen)") == "k=12, 656 mined"
-    assert cert("PDR; invariant (56 lemmas, 197 nodes, re-checked): x; together with 656 "
-                "mined clauses (checker.engines.invgen)") == "56 lemmas/197 nodes, 656 mined"
-    assert cert("k-induction, k=3") == "k=3"
-    assert cert("") == ""
+    assert cert(Certificate("k-induction", k=12, mined=656)) == "k=12, 656 mined"
+    assert cert(Certificate("pdr", invariant="x", lemmas=56, nodes=197, rechecked=True,
+                            mined=656)) == "56 lemmas/197 nodes, 656 mined"
+    assert cert(Certificate("k-induction", k=3)) == "k=3"
+    assert cert(None) == ""

@@ -1,0 +1,113 @@
+"""The engines by name: what ``--engine NAME`` runs, and what ``--engine auto`` races.
+
+Every engine is registered here the same way -- the explicit search (which lives in
+pyspec, next to the concrete semantics it shares with replay) as well as the Z3 engines of
+checker.engines -- as a check function of the run's ``Settings``; a ``Runner`` binds one
+to them and keeps the contract of pyspec.outcome.Engine.  checker.verify only looks names
+up here: it runs the engines, replays their counterexamples and turns outcomes into
+verdicts.
+
+Runners pickle (a name and the settings): the auto race sends them to child processes.
+The Z3 engines are imported when a runner runs, not here, so that loading the registry
+(every CLI command does) does not load Z3.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from flagcheck.pyspec import explicit
+from flagcheck.pyspec.outcome import Engine, Outcome
+from flagcheck.pyspec.progress import ProgressHook
+from flagcheck.tlamodel.ir import Liveness, Model
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The limits of one run; each engine takes the part it understands."""
+    depth: int                        # BMC's bound, k-induction's largest k
+    timeout: float | None             # seconds for the whole call
+    max_states: int | None            # the explicit search's state limit
+    seed: int                         # Z3's random seed
+
+
+#: an engine's check function: the model, the properties, the run's settings, the hook
+Check = Callable[[Model, list[str], Settings, "ProgressHook | None"], dict[str, Outcome]]
+
+
+def _explicit(model: Model, props: list[str], s: Settings,
+              progress: ProgressHook | None) -> dict[str, Outcome]:
+    return explicit.check(model, props, max_states=s.max_states, timeout=s.timeout,
+                          progress=progress)
+
+
+def _bmc(model: Model, props: list[str], s: Settings,
+         progress: ProgressHook | None) -> dict[str, Outcome]:
+    from flagcheck.checker.engines import bmc
+    return bmc.check(model, props, depth=s.depth, timeout=s.timeout, seed=s.seed,
+                     progress=progress)
+
+
+def _kind(model: Model, props: list[str], s: Settings,
+          progress: ProgressHook | None) -> dict[str, Outcome]:
+    from flagcheck.checker.engines import kinduction
+    return _safety_only("kind", model, props, lambda safety: kinduction.check(
+        model, safety, max_k=s.depth, timeout=s.timeout, seed=s.seed, progress=progress))
+
+
+def _pdr(model: Model, props: list[str], s: Settings,
+         progress: ProgressHook | None) -> dict[str, Outcome]:
+    from flagcheck.checker.engines import pdr
+    return _safety_only("pdr", model, props, lambda safety: pdr.check(
+        model, safety, timeout=s.timeout, seed=s.seed, progress=progress))
+
+
+def _safety_only(engine: str, model: Model, props: list[str],
+                 check: Callable[[list[str]], dict[str, Outcome]]) -> dict[str, Outcome]:
+    """Run a safety-only engine on the safety properties; the liveness ones get
+    ``unsupported`` rather than a verdict the engine cannot give."""
+    safety = [p for p in props if not isinstance(model.property(p), Liveness)]
+    out = check(safety) if safety else {}
+    return {p: out.get(p) or unsupported(p, engine) for p in props}
+
+
+def unsupported(prop: str, engine: str) -> Outcome:
+    """The honest answer of a safety-only engine asked about a liveness property."""
+    return Outcome(prop, "unknown", -1, engine=engine,
+                   reason=f"{engine} checks invariants and deadlock freedom, not liveness")
+
+
+#: name -> check function; the order is the order ``runners`` returns them in
+REGISTRY: dict[str, Check] = {"explicit": _explicit, "bmc": _bmc, "kind": _kind, "pdr": _pdr}
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Engine ``name`` bound to the run's settings: an ``Engine`` that pickles (a name and
+    numbers; the check function is looked up again in the process that runs it)."""
+    name: str
+    settings: Settings
+
+    def __call__(self, model: Model, properties: list[str],
+                 progress: ProgressHook | None = None) -> dict[str, Outcome]:
+        return REGISTRY[self.name](model, properties, self.settings, progress)
+
+
+#: what ``--engine`` accepts: the strategy ``auto`` (checker.verify) and every engine
+ENGINES = ("auto", *sorted(REGISTRY))
+
+#: the engines --engine auto races after its quick explicit pass (2 cores: BMC for short
+#: counterexamples, the explicit search and PDR for proofs)
+AUTO_RACE = ("explicit", "bmc", "pdr")
+
+
+def runner(name: str, settings: Settings) -> Engine:
+    """The runner of engine ``name`` (KeyError for a name not registered)."""
+    if name not in REGISTRY:
+        raise KeyError(name)
+    return Runner(name, settings)
+
+
+def runners(settings: Settings, names: tuple[str, ...] | None = None) -> dict[str, Engine]:
+    """The runners of ``names`` (default: every registered engine), by name."""
+    return {n: Runner(n, settings) for n in REGISTRY if names is None or n in names}

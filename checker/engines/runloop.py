@@ -1,0 +1,173 @@
+"""The skeleton the Z3 engines share: a run over increasing depths.
+
+BMC (checker.engines.bmc), its liveness half (checker.engines.lasso) and k-induction
+(checker.engines.kinduction) all walk k = 0, 1, 2, ... with one wall clock for the whole
+call, keep per property the last depth shown violation-free, and answer every property
+still open in the same words when the clock runs out.  ``DepthRun`` holds that
+bookkeeping once, so the engines' verdict rules (never ``holds`` on a timeout; ``depth`` of
+an ``unknown`` = the last depth fully checked) are written, and reviewed, in one place.
+
+``BoundedSearch`` is the incremental one-solver search BMC and the lasso search share:
+one query per depth covering every open property, asked again after each satisfying run
+until unsatisfiable, then the "no longer run exists" proof attempt.  The engines supply
+the query and what a satisfying run means.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Generic, Iterator, Protocol, TypeVar
+
+import z3
+
+from flagcheck.checker.engines.encode import Encoder
+from flagcheck.checker.engines.solver import SolverContext
+from flagcheck.pyspec.outcome import Outcome
+from flagcheck.pyspec.progress import ProgressHook, Reporter
+from flagcheck.tlamodel.ir import Model
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+P = TypeVar("P", bound=_Named)
+
+
+class DepthRun(Generic[P]):
+    """One engine run: its clock, progress reporter, results and checked depths."""
+
+    #: how a reason names depth k: "at depth 3" (BMC, lassos), "at k=3" (k-induction)
+    AT = "depth {}"
+
+    def __init__(self, engine: str, model: Model, timeout: float | None,
+                 progress: ProgressHook | None = None) -> None:
+        self.t0 = time.monotonic()
+        self.engine = engine
+        self.reporter = Reporter(engine, progress, start=self.t0)
+        self.model = model
+        self.timeout = timeout
+        self.results: dict[str, Outcome] = {}
+        #: last depth at which each open property was shown violation-free (-1: none)
+        self.checked: dict[str, int] = {}
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def at(self, k: int) -> str:
+        return self.AT.format(k)
+
+    def open_properties(self, props: list[P]) -> dict[str, P]:
+        """The properties to search for, by name: a name asked twice is checked once."""
+        open_: dict[str, P] = {}
+        for p in props:
+            open_.setdefault(p.name, p)
+            self.checked[p.name] = -1
+        return open_
+
+    def depths(self, last: int, timed: bool = True, **figures: Any) -> Iterator[int]:
+        """0..``last``, each reported to progress as it starts (``timed``: with the wall
+        time the previous depth took)."""
+        started = self.t0
+        for k in range(last + 1):
+            if timed:
+                now = time.monotonic()
+                self.reporter.report(depth=k, seconds_per_depth=now - started if k else None,
+                                     **figures)
+                started = now
+            else:
+                self.reporter.report(depth=k, **figures)
+            yield k
+
+    # ------------------------------------------------------------ outcomes
+    def outcome(self, p: P, status: str, depth: int, **kw: Any) -> None:
+        self.results[p.name] = Outcome(property=p.name, status=status,  # type: ignore[arg-type]
+                                       depth=depth, seconds=self.elapsed(), engine=self.engine,
+                                       **kw)
+
+    def unknown(self, p: P, k: int, why: str) -> None:
+        """No verdict for ``p``: the solver gave up (``why``) while working on ``k``."""
+        self.outcome(p, "unknown", self.checked[p.name], reason=f"{why} at {self.at(k)}")
+
+    def give_up(self, open_: dict[str, P], k: int) -> None:
+        """The wall-clock budget ran out while working on ``k``: every open property is
+        ``unknown`` at the last depth checked for it."""
+        for p in open_.values():
+            self.unknown(p, k, f"timeout {self.timeout}s")
+
+
+class BoundedSearch(DepthRun[P]):
+    """Incremental BMC over one solver whose unrolling grows by one step per depth.
+
+    Subclasses create ``solver`` and ``enc`` (with ``init(0)`` not yet asserted) and
+    supply ``pose`` (the query for depth k), ``refute`` (what a satisfying run violates)
+    and, if they need it, ``start``/``extend`` (definitions tied to each new position).
+    """
+    solver: SolverContext
+    enc: Encoder
+
+    def start(self) -> None:
+        """Assert what position 0 needs, after ``init(0)``."""
+
+    def extend(self, i: int) -> None:
+        """Assert what position ``i`` needs, after ``trans(i-1)``."""
+
+    def pose(self, k: int, rnd: int, open_: dict[str, P]) -> tuple[z3.BoolRef, Any]:
+        """Assert the query "some open property is violated at depth k" behind a fresh
+        assumption literal; return the literal and what ``refute`` needs to read a model."""
+        raise NotImplementedError
+
+    def refute(self, k: int, open_: dict[str, P], posed: Any) -> None:
+        """The query at ``k`` is satisfiable: decide (and pop) the properties its run
+        violates, each with that run -- a shortest one, every smaller depth having been
+        unsatisfiable for it."""
+        raise NotImplementedError
+
+    def search(self, open_: dict[str, P], depth: int, **figures: Any) -> None:
+        self.solver.add(self.enc.init(0))
+        self.start()
+        for k in self.depths(depth, **figures):
+            # One query per depth for all open properties: the unsatisfiable answers are
+            # the expensive ones, and one covers them all.  A satisfying run may violate
+            # several at once; each gets that run and the rest are asked again.
+            rnd = 0
+            while open_:
+                if self.solver.expired():
+                    self.give_up(open_, k)
+                    return
+                lit, posed = self.pose(k, rnd, open_)
+                rnd += 1
+                r = self.solver.check([lit])
+                if r == "unsat":
+                    break
+                if r == "sat":
+                    self.refute(k, open_, posed)
+                    continue
+                if self.solver.reason_unknown() == "timeout":
+                    self.give_up(open_, k)
+                    return
+                # the solver gave up on this query: no verdict for the properties in it
+                for n in list(open_):
+                    self.unknown(open_.pop(n), k, self.solver.reason_unknown())
+            if not open_:
+                return
+            for n in open_:
+                self.checked[n] = k
+            self.solver.add(self.enc.trans(k))
+            # Soundness of the proof: every reachable state is the last state of some run of
+            # length j; if no run of length k+1 exists, no run is longer than k (each longer
+            # run has a prefix of length k+1), so j <= k, and every state at every position
+            # 0..k of every run has just been checked above (depth j with trans(0..j-1)).
+            r = self.solver.check()
+            if r == "unsat":
+                for p in open_.values():
+                    self.outcome(p, "holds", k, exhaustive=True)
+                return
+            if r == "unknown" and self.solver.reason_unknown() == "timeout":
+                # all of depth k was checked; only the proof attempt ran out of time
+                self.give_up(open_, k + 1)
+                return
+            # "unknown" for another reason: no proof, but the bounded search stays sound
+            self.extend(k + 1)
+        for p in open_.values():
+            self.outcome(p, "holds", depth, exhaustive=False)
