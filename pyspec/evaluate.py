@@ -4,7 +4,8 @@ Why compile: the explicit engine evaluates the same few guards millions of times
 ``Expr`` is turned once into a tree of Python closures (constants folded, the common
 ``var == const`` shapes specialised) instead of re-walking the dataclass tree per state.
 No ``eval``/``exec``: the closures are built from ordinary lambdas, so what runs is exactly
-the code below.
+the code below.  What each operator means is ``tlamodel.ir.MEANING`` (constants fold through
+it, as in tlamodel.fold); the specialised closures below must agree with it.
 
 Value encoding (see ir.py): bools are ``bool``, ints unbounded ``int``, enums their index,
 sets an ``int`` bitmask over the element enum.
@@ -16,7 +17,7 @@ from operator import itemgetter
 from typing import Callable, Mapping, Union
 
 from flagcheck.pyspec.trace import State
-from flagcheck.tlamodel.ir import Expr, Value
+from flagcheck.tlamodel.ir import MEANING, Expr, Value
 
 #: a compiled expression: state tuple -> value
 Fn = Callable[[State], Value]
@@ -37,36 +38,6 @@ def compile_expr(expr: Expr, index: Mapping[str, int]) -> Fn:
 @lru_cache(maxsize=16384)
 def _compile_cached(expr: Expr, layout: Layout) -> Fn:
     return _as_fn(_Compiler(dict(layout)).comp(expr))
-
-
-# ---------------------------------------------------------------- scalar semantics
-def _and(*xs: Value) -> bool:
-    return all(xs)
-
-
-def _or(*xs: Value) -> bool:
-    return any(xs)
-
-
-#: the meaning of every non-leaf operator on plain values; used for constant folding and
-#: as the definition the specialised closures below must agree with.
-SCALAR: dict[str, Callable[..., Value]] = {
-    "not": lambda a: not a,
-    "and": _and,
-    "or": _or,
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "lt": lambda a, b: a < b,
-    "le": lambda a, b: a <= b,
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "ite": lambda c, t, e: t if c else e,
-    "union": lambda a, b: a | b,
-    "inter": lambda a, b: a & b,
-    "diff": lambda a, b: a & ~b,
-    "singleton": lambda e: 1 << e,
-    "member": lambda e, s: ((s >> e) & 1) == 1,
-}
 
 
 # ---------------------------------------------------------------- compiler
@@ -124,7 +95,7 @@ class _Compiler:
                 return _Var(self.index[e.name])  # type: ignore[index]
             except KeyError:
                 raise KeyError(f"IR: expression mentions unknown variable {e.name!r}") from None
-        if op not in SCALAR:
+        if op not in MEANING:
             raise ValueError(f"IR: unknown operator {op!r}")
         args = [self.comp(a) for a in e.args]
         if op in ("and", "or"):
@@ -132,7 +103,7 @@ class _Compiler:
         if op == "ite" and isinstance(args[0], _Const):
             return args[1] if args[0].v else args[2]
         if all(isinstance(a, _Const) for a in args):
-            return _Const(SCALAR[op](*(a.v for a in args)))  # type: ignore[union-attr]
+            return _Const(MEANING[op](*(a.v for a in args)))  # type: ignore[union-attr]
         return _BUILDERS[op](*args)
 
 

@@ -21,7 +21,7 @@ from flagcheck.pyspec import liveness
 from flagcheck.pyspec.evaluate import Fn, compile_expr
 from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import ProgressHook, Reporter
-from flagcheck.pyspec.successors import compiled, initial_states
+from flagcheck.pyspec.successors import compiled, initial_states, path_back
 from flagcheck.pyspec.trace import State, Trace
 from flagcheck.tlamodel.ir import DeadlockFree, Invariant, Liveness, Model
 
@@ -112,16 +112,7 @@ def reachable_states(model: Model, max_states: int) -> list[State]:
 
 def trace_to(parents: Parents, state: State) -> Trace:
     """Follow parent pointers back to an initial state."""
-    states = [state]
-    acts: list[int] = []
-    link = parents[state]
-    while link is not None:
-        prev, act = link
-        states.append(prev)
-        acts.append(act)
-        link = parents[prev]
-    states.reverse()
-    acts.reverse()
+    states, acts = path_back(parents, state)
     return Trace(tuple(states), tuple(acts))
 
 

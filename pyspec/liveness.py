@@ -63,7 +63,7 @@ from typing import Callable
 from flagcheck.pyspec.evaluate import Fn, compile_expr
 from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import ProgressHook, Reporter
-from flagcheck.pyspec.successors import compiled, initial_states
+from flagcheck.pyspec.successors import compiled, initial_states, path_back
 from flagcheck.pyspec.trace import State, Trace
 from flagcheck.tlamodel.ir import FALSE, Expr, Liveness, Model, conj, neg
 
@@ -377,7 +377,7 @@ class _Product:
         if best is None:
             return None
         _, entry, scc = best
-        pre_nodes, pre_acts = _path_to(parent, entry)
+        pre_nodes, pre_acts = path_back(parent, entry)
         if scc is None:
             loop_nodes, loop_acts = [], []
         else:
@@ -505,17 +505,3 @@ class _Product:
                     parent[w] = (u, a)
                     q.append(w)
         raise AssertionError("liveness: SCC walk found no path (not strongly connected?)")
-
-
-def _path_to(parent: dict[int, tuple[int, int] | None], node: int) -> tuple[list[int], list[int]]:
-    nodes = [node]
-    acts: list[int] = []
-    link = parent[node]
-    while link is not None:
-        prev, a = link
-        nodes.append(prev)
-        acts.append(a)
-        link = parent[prev]
-    nodes.reverse()
-    acts.reverse()
-    return nodes, acts

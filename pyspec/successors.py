@@ -10,13 +10,15 @@ from __future__ import annotations
 import itertools
 import weakref
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping, TypeVar
 
 from flagcheck.pyspec.evaluate import Fn, compile_expr
 from flagcheck.pyspec.trace import State
-from flagcheck.tlamodel.ir import Action, Expr, Model, Value
+from flagcheck.tlamodel.ir import Action, Model, Value, pc_value
 
 Step = Callable[[State], State]
+#: a node of a search tree (a state, or a liveness product node)
+N = TypeVar("N")
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +74,24 @@ def is_deadlock(model: Model, state: State) -> bool:
     if any(a.guard(state) for a in cm.candidates(state)):
         return False
     return not cm.terminal(state)
+
+
+def path_back(parents: Mapping[N, "tuple[N, int] | None"], node: N) -> tuple[list[N], list[int]]:
+    """The nodes and actions of the search-tree path from a root to ``node``.
+
+    ``parents`` maps each reached node to ``(predecessor, action)``, or None for a root;
+    the explicit engine walks it over states, the liveness search over product nodes."""
+    nodes = [node]
+    acts: list[int] = []
+    link = parents[node]
+    while link is not None:
+        prev, act = link
+        nodes.append(prev)
+        acts.append(act)
+        link = parents[prev]
+    nodes.reverse()
+    acts.reverse()
+    return nodes, acts
 
 
 # ---------------------------------------------------------------- compilation
@@ -145,27 +165,13 @@ def _compile_updates(model: Model, act: Action, index: dict[str, int]) -> Step:
     return step
 
 
-def _pc_conjunct(guard: Expr, pc: str) -> Value | None:
-    """The constant ``k`` if ``guard`` is (or top-level-conjoins) ``pc == k``."""
-    parts = guard.args if guard.op == "and" else (guard,)
-    for g in parts:
-        if g.op != "eq":
-            continue
-        a, b = g.args
-        if a.op == "var" and a.name == pc and b.op == "const":
-            return b.value
-        if b.op == "var" and b.name == pc and a.op == "const":
-            return a.value
-    return None
-
-
 def _bucket_by_pc(model: Model, actions: list[CompiledAction], index: dict[str, int]):
     pc_of = {task: pcvar for task, pcvar, _ in model.pcs if pcvar in index}
     tables: dict[str, dict[Value, list[CompiledAction]]] = {}
     residual: list[CompiledAction] = []
     for act, ca in zip(model.actions, actions):
         pcvar = pc_of.get(act.task)
-        k = _pc_conjunct(act.guard, pcvar) if pcvar is not None else None
+        k = pc_value(act.guard, pcvar, nested=False) if pcvar is not None else None
         if k is None:
             residual.append(ca)
         else:

@@ -15,7 +15,7 @@ from typing import Union
 from flagcheck.tlamodel import syntax_tree as A
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
-from flagcheck.tlamodel.ir import BOOL, FALSE, TRUE, Expr, IntType, PcInfo, SourceLoc, StepInfo, const, var
+from flagcheck.tlamodel.ir import TRUE, Expr, IntType, PcInfo, SourceLoc, StepInfo, const, var
 from flagcheck.tlamodel.lower import Binding, Env, Lowerer, Thunk, same_kind, type_name
 
 MAX_PATHS = 4096

@@ -46,11 +46,10 @@ order reduction may drop the shortest path), the trail has exactly as many task 
 """
 from __future__ import annotations
 
-import re
-from typing import Iterable
-
-from flagcheck.tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
-                         SetType, Type, Value, free_vars, show_value)
+from flagcheck.tlamodel.emit_common import (IDENT, Names, meta_notes, model_enums, step_notes,
+                                            task_order)
+from flagcheck.tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant,
+                                   Model, SetType, Type, Value, free_vars, pc_value, show_value)
 
 #: Promela keywords, C keywords, macros gcc predefines (the model goes through cpp) and
 #: identifiers pan.c/pan.h #define; a state variable with one of these names would break
@@ -76,25 +75,16 @@ VERI VERBOSE CHECK SDUMP NOCOMP NOBOUNDCHECK NOSTUTTER NIBIS MA DEBUG NCORE SEP_
 TERMINAL
 """.split())
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
+class PromelaNames(Names):
+    """Promela's namespace: its reserved words, and any capitalisation of ``true`` and
+    ``false``, so that no declared name can be read as a boolean constant."""
 
-class Names:
-    """One namespace for every identifier the exported file declares."""
+    def __init__(self) -> None:
+        super().__init__(RESERVED)
 
-    def __init__(self, reserved: Iterable[str] = RESERVED) -> None:
-        self.used: set[str] = set(reserved)
-
-    def fresh(self, want: str, prefix: str = "v_") -> str:
-        base = re.sub(r"\W", "_", want).strip("_") or "x"
-        if base[0].isdigit():
-            base = prefix + base
-        name, n = base, 1
-        while name in self.used or name.lower() in ("true", "false"):
-            n += 1
-            name = f"{base}_{n}"
-        self.used.add(name)
-        return name
+    def taken(self, name: str) -> bool:
+        return name in self.used or name.lower() in ("true", "false")
 
 
 def comment(text: str) -> str:
@@ -126,19 +116,6 @@ def done_pcs(model: Model) -> dict[str, int]:
     return out
 
 
-def pc_conjunct(guard: Expr, pc: str) -> int | None:
-    """``k`` when ``guard`` is, or conjoins (in nested ``and``s), ``pc == k``."""
-    if guard.op == "eq" and guard.args[0].op == "var" and guard.args[0].name == pc \
-            and guard.args[1].op == "const":
-        return int(guard.args[1].value)  # type: ignore[arg-type]
-    if guard.op == "and":
-        for g in guard.args:
-            k = pc_conjunct(g, pc)
-            if k is not None:
-                return k
-    return None
-
-
 def final_actions(model: Model) -> set[int]:
     """Actions after which their task can never move again (it sits at its finished pc,
     no action of the task leaves that pc, and no other task writes the pc)."""
@@ -148,7 +125,7 @@ def final_actions(model: Model) -> set[int]:
     for task, d in done.items():
         pc = pc_of[task]
         mine = [a for a in model.actions if a.task == task]
-        if any(pc_conjunct(a.guard, pc) in (None, d) for a in mine):
+        if any(pc_value(a.guard, pc) in (None, d) for a in mine):
             continue       # some action may fire at the finished pc
         if any(a.task != task and any(n == pc for n, _ in a.updates) for a in model.actions):
             continue
@@ -193,43 +170,17 @@ class PromelaWriter:
     def __init__(self, model: Model, title: str = "") -> None:
         self.m = model
         self.title = title
-        self.names = Names()
+        self.names = PromelaNames()
         self.var: dict[str, str] = {}
         self.types = {v.name: v.type for v in model.vars}
         self.enum_const: dict[tuple[EnumType, int], str] = {}
-        self.enums: list[EnumType] = []
-        self._collect_enums()
+        self.enums = model_enums(model)
         for v in model.vars:
             self.var[v.name] = self.names.fresh(v.name)
         self._name_enum_values()
         self.tmp: dict[str, str] = {}
 
     # ------------------------------------------------------------ naming
-    def _collect_enums(self) -> None:
-        seen: set[EnumType] = set()
-
-        def add(t: Type) -> None:
-            if isinstance(t, SetType):
-                t = t.elem
-            if isinstance(t, EnumType) and t not in seen:
-                seen.add(t)
-                self.enums.append(t)
-
-        def walk(e: Expr) -> None:
-            add(e.type)
-            for a in e.args:
-                walk(a)
-        for v in self.m.vars:
-            add(v.type)
-        for a in self.m.actions:
-            walk(a.guard)
-            for _, e in a.updates:
-                walk(e)
-        for p in self.m.properties:
-            if isinstance(p, Invariant):
-                walk(p.expr)
-        walk(self.m.terminal)
-
     def _name_enum_values(self) -> None:
         count: dict[str, int] = {}
         for t in self.enums:
@@ -237,9 +188,9 @@ class PromelaWriter:
                 count[v] = count.get(v, 0) + 1
         for t in self.enums:
             for i, v in enumerate(t.values):
-                if _IDENT.match(v) and count[v] == 1 and v not in self.names.used:
+                if IDENT.match(v) and count[v] == 1 and v not in self.names.used:
                     want = v
-                elif _IDENT.match(v) and len(v) <= 40:
+                elif IDENT.match(v) and len(v) <= 40:
                     want = f"{t.name}_{v}"
                 else:
                     want = f"{t.name}_{i}"
@@ -323,7 +274,7 @@ class PromelaWriter:
         self.claims = {p.name: self.names.fresh(p.name) for p in invs}
         self.inv_macro = {p.name: self.names.fresh("INV_" + p.name) for p in invs}
         self.terminal_macro = self.names.fresh("TERMINAL_STATE")
-        tasks = list(m.tasks) + sorted({a.task for a in m.actions} - set(m.tasks))
+        tasks = task_order(m)
         self.procs = {t: self.names.fresh("task_" + t) for t in tasks}
         self.watch_name = self.names.fresh("terminal_watch") if watch else ""
         body: list[str] = []
@@ -347,9 +298,7 @@ class PromelaWriter:
         out = ["/*", f" * {comment(m.name)}: Promela model exported by flagcheck."]
         if self.title:
             out.append(f" * {comment(self.title)}")
-        for k in ("design_file", "scenario_file"):
-            if k in m.meta:
-                out.append(f" * {k.replace('_', ' ')}: {comment(m.meta[k])}")
+        out += [f" * {note}" for note in meta_notes(m, comment)]
         out += [f" * {len(m.vars)} variables, {len(m.actions)} actions, "
                 f"{len(self.procs)} task process(es).",
                 " *",
@@ -466,14 +415,9 @@ class PromelaWriter:
                "    do"]
         acts = [a for a in m.actions if a.task == task]
         for a in acts:
-            info = a.info
-            where = " › ".join(info.stack)
-            out.append(f"    /* a{a.index}{': ' + comment(where) if where else ''}")
-            out.append(f"     *   {comment(info.text)}")
-            for d in info.detail:
-                out.append(f"     *   {comment(d)}")
-            if info.loc is not None:
-                out.append(f"     *   {comment(str(info.loc))}")
+            head, *notes = step_notes(a, " › ", comment)
+            out.append(f"    /* {head}")
+            out += [f"     *   {note}" for note in notes]
             out[-1] += " */"
             stmts = self._assign(a.updates)
             guard = self.expr(a.guard)

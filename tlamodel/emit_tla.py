@@ -27,8 +27,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flagcheck.tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant, Model,
-                         SetType, Type, Value)
+from flagcheck.tlamodel.emit_common import (IDENT, Names, meta_notes, model_enums, model_exprs,
+                                            step_notes, task_order)
+from flagcheck.tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant,
+                                   Model, SetType, Type, Value)
 
 #: TLA+ reserved words and the operators of the standard modules the spec extends
 RESERVED = frozenset("""
@@ -41,8 +43,6 @@ Nat Int Real Infinity Seq Len Head Tail Append SubSeq SelectSeq Cardinality IsFi
 vars Init Next Spec SpecD TypeOK Terminal
 """.split())
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
 
 def ascii_text(text: str) -> str:
     """One line of plain ASCII (SANY and some editors dislike anything else)."""
@@ -51,22 +51,18 @@ def ascii_text(text: str) -> str:
     return " ".join(text.split())
 
 
-class Names:
-    def __init__(self) -> None:
-        self.used: set[str] = set(RESERVED)
+class TlaNames(Names):
+    """TLA+'s namespace: its reserved words; names are ASCII, contain a letter and do not
+    start like the fairness operators (``WF_``, ``SF_``)."""
 
-    def fresh(self, want: str) -> str:
-        base = re.sub(r"\W", "_", ascii_text(want)).strip("_") or "x"
-        if base[0].isdigit():
-            base = "v_" + base
+    def __init__(self) -> None:
+        super().__init__(RESERVED)
+
+    def base(self, want: str) -> str:
+        base = super().base(ascii_text(want))
         if base.startswith(("WF_", "SF_")) or not re.search("[A-Za-z]", base):
             base = "v_" + base
-        name, n = base, 1
-        while name in self.used:
-            n += 1
-            name = f"{base}_{n}"
-        self.used.add(name)
-        return name
+        return base
 
 
 def module_name(model: Model) -> str:
@@ -84,9 +80,8 @@ class TlaWriter:
     def __init__(self, model: Model, title: str = "") -> None:
         self.m = model
         self.title = title
-        self.names = Names()
-        self.enums: list[EnumType] = []
-        self._collect_enums()
+        self.names = TlaNames()
+        self.enums = model_enums(model)
         self.enum_set: dict[EnumType, str] = {}
         self.enum_val: dict[tuple[EnumType, int], str] = {}
         self.var = {v.name: self.names.fresh(v.name) for v in model.vars}
@@ -95,7 +90,7 @@ class TlaWriter:
                                                 else t.name + "_t")
             taken: set[str] = set()
             for i, v in enumerate(t.values):
-                s = v if _IDENT.match(v) and v not in taken else f"{t.name}_{i}"
+                s = v if IDENT.match(v) and v not in taken else f"{t.name}_{i}"
                 while s in taken:
                     s += "_"
                 taken.add(s)
@@ -105,36 +100,6 @@ class TlaWriter:
         self.bound = self.names.fresh("e") if self.rank else "e"  # bound variable of rank
 
     # ------------------------------------------------------------ analysis
-    def _walk_all(self):  # noqa: ANN202
-        m = self.m
-        for a in m.actions:
-            yield a.guard
-            for _, e in a.updates:
-                yield e
-        for p in m.properties:
-            if isinstance(p, Invariant):
-                yield p.expr
-        yield m.terminal
-
-    def _collect_enums(self) -> None:
-        seen: set[EnumType] = set()
-
-        def add(t: Type) -> None:
-            if isinstance(t, SetType):
-                t = t.elem
-            if isinstance(t, EnumType) and t not in seen:
-                seen.add(t)
-                self.enums.append(t)
-
-        def walk(e: Expr) -> None:
-            add(e.type)
-            for a in e.args:
-                walk(a)
-        for v in self.m.vars:
-            add(v.type)
-        for e in self._walk_all():
-            walk(e)
-
     def _ranks_needed(self) -> None:
         def walk(e: Expr) -> None:
             if e.op in ("lt", "le") and isinstance(e.args[0].type, EnumType):
@@ -143,7 +108,7 @@ class TlaWriter:
                     self.rank[t] = self.names.fresh(f"{t.name}_rank")
             for a in e.args:
                 walk(a)
-        for e in self._walk_all():
+        for e in model_exprs(self.m):
             walk(e)
 
     # ------------------------------------------------------------ values
@@ -240,7 +205,7 @@ class TlaWriter:
         name = module_name(m)
         invs = [p for p in m.properties if isinstance(p, Invariant)]
         dls = [p for p in m.properties if isinstance(p, DeadlockFree)]
-        tasks = list(m.tasks) + sorted({a.task for a in m.actions} - set(m.tasks))
+        tasks = task_order(m)
         self.act_name = {}
         for a in m.actions:
             fn = a.info.stack[-1] if a.info.stack else ""
@@ -300,9 +265,7 @@ class TlaWriter:
         out = [f"\\* {ascii_text(m.name)}: exported by flagcheck"]
         if self.title:
             out.append(f"\\* {ascii_text(self.title)}")
-        for k in ("design_file", "scenario_file"):
-            if k in m.meta:
-                out.append(f"\\* {k.replace('_', ' ')}: {ascii_text(m.meta[k])}")
+        out += [f"\\* {note}" for note in meta_notes(m, ascii_text)]
         out.append(f"\\* {len(m.vars)} variables, {len(m.actions)} actions; each action is one step of"
                    " flagcheck's IR.")
         checks = ["TypeOK"] + [self.prop_name[p.name] for p in invs]
@@ -339,14 +302,9 @@ class TlaWriter:
         acts = [a for a in m.actions if a.task == task]
         updated_all = [v.name for v in m.vars]
         for a in acts:
-            info = a.info
-            where = " > ".join(info.stack)
-            out.append(f"\\* a{a.index}{': ' + ascii_text(where) if where else ''}")
-            out.append(f"\\*   {ascii_text(info.text)}")
-            for d in info.detail:
-                out.append(f"\\*   {ascii_text(d)}")
-            if info.loc is not None:
-                out.append(f"\\*   {ascii_text(str(info.loc))}")
+            head, *notes = step_notes(a, " > ", ascii_text)
+            out.append(f"\\* {head}")
+            out += [f"\\*   {note}" for note in notes]
             items = [self.expr(g) for g in self.conjuncts(a.guard)]
             upd = dict(a.updates)
             items += [f"{self.var[n]}' = {self.expr(e)}" for n, e in a.updates]

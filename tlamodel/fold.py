@@ -6,23 +6,7 @@ branch is decided at compile time, as the C preprocessor and compiler would.
 """
 from __future__ import annotations
 
-from typing import Callable
-
-from flagcheck.tlamodel.ir import BOOL, Expr, IntType, Type, Value, conj, const, disj, mk, neg
-
-_CONCRETE: dict[str, Callable[..., Value]] = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "lt": lambda a, b: a < b,
-    "le": lambda a, b: a <= b,
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "union": lambda a, b: a | b,
-    "inter": lambda a, b: a & b,
-    "diff": lambda a, b: a & ~b,
-    "singleton": lambda a: 1 << a,
-    "member": lambda a, s: bool((s >> a) & 1),
-}
+from flagcheck.tlamodel.ir import BOOL, MEANING, Expr, IntType, Type, conj, const, disj, mk, neg
 
 
 def is_const(e: Expr) -> bool:
@@ -46,8 +30,8 @@ def op(name: str, *args: Expr, ty: Type | None = None) -> Expr:
         return mk("ite", c, a, b, ty=ty or a.type)
     if name in ("eq", "ne") and args[0] == args[1]:
         return const(name == "eq", BOOL)
-    if all(is_const(a) for a in args) and name in _CONCRETE:
-        v = _CONCRETE[name](*(a.value for a in args))
+    if all(is_const(a) for a in args) and name in MEANING:
+        v = MEANING[name](*(a.value for a in args))
         out_ty = ty or mk(name, *args).type
         if isinstance(out_ty, IntType) and isinstance(v, int) and not isinstance(v, bool):
             out_ty = IntType(v, v)

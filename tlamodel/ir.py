@@ -21,7 +21,7 @@ engines never clamp or wrap.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Callable, Union
 
 Value = Union[bool, int]
 
@@ -106,6 +106,36 @@ OPS: dict[str, tuple[int, int | None]] = {
     "diff": (2, 2),     # a minus b
     "singleton": (1, 1),  # enum -> set with that one element
     "member": (2, 2),   # enum, set -> bool
+}
+
+
+def _all(*xs: Value) -> bool:
+    return all(xs)
+
+
+def _any(*xs: Value) -> bool:
+    return any(xs)
+
+
+#: the meaning of every non-leaf operator on plain values (see "Values" above).  One table
+#: so that constant folding (tlamodel.fold) and the explicit interpreter (pyspec.evaluate,
+#: whose specialised closures must agree with it) cannot drift apart.
+MEANING: dict[str, Callable[..., Value]] = {
+    "not": lambda a: not a,
+    "and": _all,
+    "or": _any,
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "ite": lambda c, t, e: t if c else e,
+    "union": lambda a, b: a | b,
+    "inter": lambda a, b: a & b,
+    "diff": lambda a, b: a & ~b,
+    "singleton": lambda e: 1 << e,
+    "member": lambda e, s: ((s >> e) & 1) == 1,
 }
 
 
@@ -201,6 +231,28 @@ def free_vars(e: Expr) -> frozenset[str]:
     for a in e.args:
         out |= free_vars(a)
     return out
+
+
+def pc_value(guard: Expr, pc: str, nested: bool = True) -> int | None:
+    """``k`` when ``guard`` is, or conjoins, ``pc == k`` (or ``k == pc``); None otherwise.
+
+    The front end puts a task's ``pc == k`` at the top of each of its guards; the emitters,
+    the reduction, the explicit engine's dispatch and the trace facts all read the program
+    point off it.  ``nested=False`` looks at the top-level conjuncts only (the explicit
+    engine's dispatch does, and its successor order -- hence which shortest counterexample
+    it finds -- depends on which actions are dispatched by pc)."""
+    for g in guard.args if guard.op == "and" else (guard,):
+        if g.op == "eq":
+            a, b = g.args
+            if a.op == "var" and a.name == pc and b.op == "const":
+                return int(b.value)  # type: ignore[arg-type]
+            if b.op == "var" and b.name == pc and a.op == "const":
+                return int(a.value)  # type: ignore[arg-type]
+        elif nested and g.op == "and":
+            k = pc_value(g, pc)
+            if k is not None:
+                return k
+    return None
 
 
 _INFIX = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "add": "+", "sub": "-",
@@ -323,7 +375,6 @@ class Liveness:
     labels: tuple[str, ...] = ()     # which task each instance is about ("" if none)
 
 
-LIVENESS_KINDS = ("leads_to", "eventually", "always_eventually")
 Property = Union[Invariant, DeadlockFree, Liveness]
 
 

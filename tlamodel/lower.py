@@ -13,7 +13,7 @@ from typing import Callable, Union
 from flagcheck.tlamodel import syntax_tree as A
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
-from flagcheck.tlamodel.ir import (BOOL, BoolType, EnumType, Expr, IntType, SetType, SourceLoc, Type, const,
+from flagcheck.tlamodel.ir import (BOOL, EnumType, Expr, IntType, SetType, SourceLoc, Type, const,
                          var)
 from flagcheck.tlamodel.scope import Scope
 
@@ -138,9 +138,6 @@ class Lowerer:
         for i in range(len(owners) - 2, -1, -1):
             out = op("ite", op("eq", obj, const(i, obj.type)), get(owners[i]), out)
         return out
-
-    def owner_index(self, obj: Expr) -> int | None:
-        return int(obj.value) if obj.op == "const" else None  # type: ignore[arg-type]
 
     # -- calls to defines
     def _call(self, e: A.Call, env: Env, read: Reader, expected: Type | None) -> Expr:

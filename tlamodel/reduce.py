@@ -40,7 +40,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flagcheck.tlamodel.fold import op
-from flagcheck.tlamodel.ir import Action, Expr, Invariant, Liveness, Model, StepInfo, free_vars
+from flagcheck.tlamodel.ir import (Action, Expr, Invariant, Liveness, Model, StepInfo, free_vars,
+                                   pc_value)
 
 MAX_ACTIONS = 20_000
 
@@ -60,19 +61,6 @@ def subst(e: Expr, sigma: dict[str, Expr], memo: dict[int, Expr] | None = None) 
         out = e if args == e.args else op(e.op, *args, ty=e.type)
     memo[id(e)] = out
     return out
-
-
-def _pc_value(guard: Expr, pc: str) -> int | None:
-    """The ``pc == k`` conjunct the front end puts at the top of every guard."""
-    if guard.op == "eq" and guard.args[0].op == "var" and guard.args[0].name == pc \
-            and guard.args[1].op == "const":
-        return int(guard.args[1].value)  # type: ignore[arg-type]
-    if guard.op == "and":
-        for g in guard.args:
-            v = _pc_value(g, pc)
-            if v is not None:
-                return v
-    return None
 
 
 def _compared_values(e: Expr, pc: str) -> set[int] | None:
@@ -155,7 +143,7 @@ class _Analysis:
         return seen is not None and p not in seen and q not in seen and self.private(a)
 
     def src(self, a: Action) -> int | None:
-        return _pc_value(a.guard, self.pc_of[a.task])
+        return pc_value(a.guard, self.pc_of[a.task])
 
     def dst(self, a: Action) -> int | None:
         for n, e in a.updates:

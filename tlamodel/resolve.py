@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.ir import SourceLoc
-from flagcheck.tlamodel.spec import (DefineSpec, Expectation, ProcSpec, PropSpec, SpecFile, VarSpec,
+from flagcheck.tlamodel.spec import (DefineSpec, ProcSpec, PropSpec, SpecFile, VarSpec,
                            read_spec)
 from flagcheck.tlamodel.yamlfile import load_yaml
 
@@ -107,7 +107,3 @@ def _shown(p: Path) -> str:
         return str(p.relative_to(Path.cwd()))
     except ValueError:
         return str(p)
-
-
-def expectations(spec: SpecFile) -> list[Expectation]:
-    return list(spec.expect)

@@ -41,9 +41,6 @@ class Scope:
     def groups(self) -> tuple[str, ...]:
         return self.enums["group"].values
 
-    def task_const(self, name: str) -> Expr:
-        return self.consts[name]
-
 
 def parse_type(text: str, enums: dict[str, EnumType], loc: SourceLoc) -> Type:
     t = text.strip()

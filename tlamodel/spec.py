@@ -325,7 +325,7 @@ def _read_property(doc: YamlDoc, m: Any, name: str, p: Any) -> PropSpec:
         for_each = str(p["for_each"]).strip()
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", for_each) or kind in ("always",
                                                                              "deadlock_free"):
-            raise DesignError(f"for_each must name a task variable (e.g. 'for_each: t') and is "
+            raise DesignError("for_each must name a task variable (e.g. 'for_each: t') and is "
                               "for leads_to / eventually / always_eventually properties",
                               doc.value_loc(p, "for_each"),
                               hint="for invariants write 'forall t in task: ...'")
