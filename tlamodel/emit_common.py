@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Iterator
 
-from flagcheck.tlamodel.ir import Action, EnumType, Expr, Invariant, Model, SetType, Type
+from flagcheck.tlamodel.ir import Action, EnumType, Expr, Invariant, Model, SetType, Type, Value
 
 #: a plain identifier in both target languages
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -41,6 +41,45 @@ class Names:
             name = f"{base}_{n}"
         self.used.add(name)
         return name
+
+
+class ExprWriter:
+    """Fully parenthesised rendering of IR expressions, so the output never depends on the
+    target's operator precedence.  Leaves, negation and the n-ary ``and``/``or`` read the
+    same in both targets but for their symbols (the class attributes); a subclass renders
+    values (``value``) and every other operator (``operator``)."""
+    NOT = "!"
+    AND = " && "
+    OR = " || "
+    TRUE = "true"
+    FALSE = "false"
+    #: IR variable -> its name in the exported file
+    var: dict[str, str]
+
+    def value(self, ty: Type, v: Value) -> str:
+        raise NotImplementedError
+
+    def operator(self, e: Expr, x: list[str]) -> str:
+        """``e`` (not a leaf, ``not``, ``and`` or ``or``) given its rendered arguments ``x``."""
+        raise NotImplementedError
+
+    def expr(self, e: Expr) -> str:
+        op, a = e.op, e.args
+        if op == "const":
+            assert e.value is not None
+            return self.value(e.type, e.value)
+        if op == "var":
+            return self.var[e.name or ""]
+        x = [self.expr(y) for y in a]
+        if op == "not":
+            return f"{self.NOT}{x[0]}" if a[0].op in ("var", "const") else f"{self.NOT}({x[0]})"
+        if op in ("and", "or"):
+            if not x:
+                return self.TRUE if op == "and" else self.FALSE
+            if len(x) == 1:
+                return x[0]
+            return "(" + (self.AND if op == "and" else self.OR).join(x) + ")"
+        return self.operator(e, x)
 
 
 def task_order(model: Model) -> list[str]:

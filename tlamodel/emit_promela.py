@@ -46,8 +46,8 @@ order reduction may drop the shortest path), the trail has exactly as many task 
 """
 from __future__ import annotations
 
-from flagcheck.tlamodel.emit_common import (IDENT, Names, meta_notes, model_enums, step_notes,
-                                            task_order)
+from flagcheck.tlamodel.emit_common import (IDENT, ExprWriter, Names, meta_notes, model_enums,
+                                            step_notes, task_order)
 from flagcheck.tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant,
                                    Model, SetType, Type, Value, free_vars, pc_value, show_value)
 
@@ -166,7 +166,7 @@ def order_updates(updates: tuple[tuple[str, Expr], ...]) -> tuple[list[int], lis
     return direct, via_tmp
 
 
-class PromelaWriter:
+class PromelaWriter(ExprWriter):
     def __init__(self, model: Model, title: str = "") -> None:
         self.m = model
         self.title = title
@@ -234,22 +234,8 @@ class PromelaWriter:
         raise ValueError(f"type {ty} does not fit a Promela int")
 
     # ------------------------------------------------------------ expressions
-    def expr(self, e: Expr) -> str:
-        op, a = e.op, e.args
-        if op == "const":
-            assert e.value is not None
-            return self.value(e.type, e.value)
-        if op == "var":
-            return self.var[e.name or ""]
-        x = [self.expr(y) for y in a]
-        if op == "not":
-            return f"!{x[0]}" if a[0].op in ("var", "const") else f"!({x[0]})"
-        if op in ("and", "or"):
-            if not x:
-                return "true" if op == "and" else "false"
-            if len(x) == 1:
-                return x[0]
-            return "(" + (" && " if op == "and" else " || ").join(x) + ")"
+    def operator(self, e: Expr, x: list[str]) -> str:
+        op = e.op
         infix = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "add": "+", "sub": "-",
                  "union": "|", "inter": "&"}
         if op in infix:

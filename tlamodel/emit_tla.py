@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flagcheck.tlamodel.emit_common import (IDENT, Names, meta_notes, model_enums, model_exprs,
-                                            step_notes, task_order)
+from flagcheck.tlamodel.emit_common import (IDENT, ExprWriter, Names, meta_notes, model_enums,
+                                            model_exprs, step_notes, task_order)
 from flagcheck.tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant,
                                    Model, SetType, Type, Value)
 
@@ -76,7 +76,13 @@ def _string(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class TlaWriter:
+class TlaWriter(ExprWriter):
+    NOT = "~"
+    AND = " /\\ "
+    OR = " \\/ "
+    TRUE = "TRUE"
+    FALSE = "FALSE"
+
     def __init__(self, model: Model, title: str = "") -> None:
         self.m = model
         self.title = title
@@ -136,22 +142,8 @@ class TlaWriter:
         return f"SUBSET {self.enum_set[ty.elem]}"
 
     # ------------------------------------------------------------ expressions
-    def expr(self, e: Expr) -> str:
+    def operator(self, e: Expr, x: list[str]) -> str:
         op, a = e.op, e.args
-        if op == "const":
-            assert e.value is not None
-            return self.value(e.type, e.value)
-        if op == "var":
-            return self.var[e.name or ""]
-        x = [self.expr(y) for y in a]
-        if op == "not":
-            return f"~{x[0]}" if a[0].op in ("var", "const") else f"~({x[0]})"
-        if op in ("and", "or"):
-            if not x:
-                return "TRUE" if op == "and" else "FALSE"
-            if len(x) == 1:
-                return x[0]
-            return "(" + (" /\\ " if op == "and" else " \\/ ").join(x) + ")"
         if op in ("lt", "le") and isinstance(a[0].type, EnumType):
             r = self.rank[a[0].type]
             x = [f"{r}[{x[0]}]", f"{r}[{x[1]}]"]

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
+from flagcheck.tlamodel.records import Expectation, SpecFile
 from flagcheck.tlamodel.resolve import Resolver, _shown
-from flagcheck.tlamodel.spec import Expectation, SpecFile
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from flagcheck.tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, I
                          Model,
                          PcInfo, Property, SourceLoc, VarDecl, const, free_vars, var)
 from flagcheck.tlamodel.lower import Env, Lowerer, same_kind, type_name
+from flagcheck.tlamodel.records import Expectation, SpecFile
 from flagcheck.tlamodel.resolve import Merged, Resolver
 from flagcheck.tlamodel.scope import Scope, build_scope, default_value, flat_vars
-from flagcheck.tlamodel.spec import Expectation, SpecFile
 from flagcheck.tlamodel.usage import stmt_calls
 
 ASSERTIONS = "assertions"

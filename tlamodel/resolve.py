@@ -12,8 +12,8 @@ from pathlib import Path
 
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.ir import SourceLoc
-from flagcheck.tlamodel.spec import (DefineSpec, ProcSpec, PropSpec, SpecFile, VarSpec,
-                           read_spec)
+from flagcheck.tlamodel.records import DefineSpec, ProcSpec, PropSpec, SpecFile, VarSpec
+from flagcheck.tlamodel.spec import read_spec
 from flagcheck.tlamodel.yamlfile import load_yaml
 
 

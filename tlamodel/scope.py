@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.ir import (BOOL, BoolType, EnumType, Expr, IntType, SetType, SourceLoc, Type,
                          VarDecl, const)
-from flagcheck.tlamodel.spec import DefineSpec, ProcSpec, PropSpec, VarSpec
+from flagcheck.tlamodel.records import DefineSpec, ProcSpec, PropSpec, VarSpec
 
 BUILTIN_ENUMS = ("task", "group", "signal")
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")

@@ -1,4 +1,5 @@
-"""The three kinds of design file (library, design, scenario) read into plain records.
+"""The three kinds of design file (library, design, scenario) read into plain records
+(tlamodel.records, re-exported here for the readers of a spec).
 
 This layer checks the *shape* of a file (known keys, right kinds of values) and parses
 every code string; names and types are checked later, once ``extends`` has been
@@ -7,12 +8,13 @@ resolved and the whole definition set is known (tlamodel.resolve).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from flagcheck.tlamodel import syntax_tree as A
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.ir import SourceLoc
+from flagcheck.tlamodel.records import (DefineSpec, Expectation, ProcSpec, PropSpec, SpecFile,
+                                        TaskSpec, VarSpec)
 from flagcheck.tlamodel.syntax import parse_code, parse_expr
 from flagcheck.tlamodel.yamlfile import YamlDoc, is_map, is_seq
 
@@ -26,92 +28,6 @@ KIND_KEYS = {
 SCOPES = ("global", "task", "group")
 _SIG = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*)\))?\s*$")
 VERDICT_WORDS = ("violated", "holds")
-
-
-@dataclass(frozen=True)
-class VarSpec:
-    scope: str            # global / task / group
-    name: str
-    type_text: str
-    init: A.AExpr | None
-    doc: str
-    loc: SourceLoc
-
-
-@dataclass(frozen=True)
-class DefineSpec:
-    name: str
-    params: tuple[str, ...]
-    body: A.AExpr
-    loc: SourceLoc
-
-
-@dataclass(frozen=True)
-class ProcSpec:
-    name: str
-    params: tuple[str, ...]
-    body: tuple[A.Stmt, ...]
-    loc: SourceLoc
-
-
-@dataclass(frozen=True)
-class PropSpec:
-    name: str
-    kind: str             # always / deadlock_free / leads_to / eventually / always_eventually
-    expr: A.AExpr | None
-    doc: str
-    loc: SourceLoc
-    target: A.AExpr | None = None     # leads_to: the "to" expression
-    for_each: str | None = None       # a task variable: one obligation per task
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    name: str
-    group: str
-    init: tuple[tuple[str, A.AExpr, SourceLoc], ...]
-    loc: SourceLoc
-
-
-@dataclass(frozen=True)
-class Expectation:
-    scenario: str
-    prop: str
-    verdict: str          # violated / holds
-    depth: int | None
-    loc: SourceLoc
-    prop_loc: SourceLoc | None = None
-
-
-@dataclass
-class SpecFile:
-    kind: str
-    name: str
-    path: str
-    summary: str = ""
-    extends: list[tuple[str, SourceLoc]] = field(default_factory=list)
-    includes: list[tuple[str, SourceLoc]] = field(default_factory=list)
-    enums: dict[str, tuple[tuple[str, ...], SourceLoc]] = field(default_factory=dict)
-    state: dict[str, VarSpec] = field(default_factory=dict)      # key: scope/name
-    defines: dict[str, DefineSpec] = field(default_factory=dict)
-    procedures: dict[str, ProcSpec] = field(default_factory=dict)
-    properties: dict[str, PropSpec] = field(default_factory=dict)
-    # design
-    scenarios: list[tuple[str, SourceLoc]] = field(default_factory=list)
-    #: names of scenarios inherited through ``extends`` that this design does not check
-    drop_scenarios: list[tuple[str, SourceLoc]] = field(default_factory=list)
-    check: list[tuple[str, SourceLoc]] | None = None
-    bound: int | None = None
-    expect: list[Expectation] = field(default_factory=list)
-    # scenario
-    tasks: dict[str, TaskSpec] = field(default_factory=dict)
-    signals: list[tuple[str, SourceLoc]] = field(default_factory=list)
-    run: dict[str, tuple[tuple[A.Stmt, ...], SourceLoc]] = field(default_factory=dict)
-    skip: dict[str, tuple[str, SourceLoc]] = field(default_factory=dict)
-    # a control scenario: one every design is meant to violate, to show the checker can
-    # say "violated" at all; reports mark it so a reader does not take its cells as bugs
-    control: bool = False
-    loc: SourceLoc | None = None
 
 
 def _text(doc: YamlDoc, m: Any, key: Any, what: str) -> str:
@@ -263,29 +179,28 @@ def _read_state(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
 
 
 def _read_defines(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
-    if "define" not in top:
-        return
-    m = _need_map(doc, top, "define", "name(params): expression")
-    for key in m:
-        name, params = _signature(doc, m, key)
-        body = parse_expr(*_code(doc, m, key, f"define {name}"),
-                          f"define {name}")
-        if name in spec.defines:
-            raise DesignError(f"define {name} appears twice in this file", doc.key_loc(m, key))
-        spec.defines[name] = DefineSpec(name, params, body, doc.key_loc(m, key))
+    _read_callables(doc, top, "define", "define", "name(params): expression", parse_expr,
+                    DefineSpec, spec.defines)
 
 
 def _read_procedures(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
-    if "procedures" not in top:
+    _read_callables(doc, top, "procedures", "procedure", "name(params): code", parse_code,
+                    ProcSpec, spec.procedures)
+
+
+def _read_callables(doc: YamlDoc, top: Any, key: str, what: str, shape: str,
+                    parse: Callable[..., Any], make: Callable[..., Any], into: dict) -> None:
+    """``define:`` and ``procedures:`` read alike: ``name(params): code`` entries, the code
+    parsed by ``parse`` (an expression or statements), each name once per file."""
+    if key not in top:
         return
-    m = _need_map(doc, top, "procedures", "name(params): code")
-    for key in m:
-        name, params = _signature(doc, m, key)
-        body = parse_code(*_code(doc, m, key, f"procedure {name}"),
-                          f"procedure {name}")
-        if name in spec.procedures:
-            raise DesignError(f"procedure {name} appears twice in this file", doc.key_loc(m, key))
-        spec.procedures[name] = ProcSpec(name, params, body, doc.key_loc(m, key))
+    m = _need_map(doc, top, key, shape)
+    for k in m:
+        name, params = _signature(doc, m, k)
+        body = parse(*_code(doc, m, k, f"{what} {name}"), f"{what} {name}")
+        if name in into:
+            raise DesignError(f"{what} {name} appears twice in this file", doc.key_loc(m, k))
+        into[name] = make(name, params, body, doc.key_loc(m, k))
 
 
 def _read_properties(doc: YamlDoc, top: Any, spec: SpecFile) -> None:

@@ -82,23 +82,22 @@ def _syntax_error(e: UnexpectedInput, ref: CodeRef, what: str) -> DesignError:
 
 def parse_code(text: str, ref: CodeRef, what: str = "code") -> tuple[A.Stmt, ...]:
     """Parse a statement list (a procedure body or a task's run code)."""
-    try:
-        tree = _parser().parse(text, start="start")
-    except UnexpectedInput as e:
-        raise _syntax_error(e, ref, what) from None
-    except RecursionError:
-        raise DesignError(f"{what} is nested too deeply", ref.loc(1, 1)) from None
+    tree = _parse(text, ref, what, "start")
     return tuple(_Builder(text, ref).stmt(c) for c in tree.children)
 
 
 def parse_expr(text: str, ref: CodeRef, what: str = "expression") -> A.AExpr:
+    return _Builder(text, ref).expr(_parse(text, ref, what, "expr_start").children[0])
+
+
+def _parse(text: str, ref: CodeRef, what: str, start: str) -> Tree:
+    """The parse tree from rule ``start``; every failure is a DesignError pointing into the file."""
     try:
-        tree = _parser().parse(text, start="expr_start")
+        return _parser().parse(text, start=start)
     except UnexpectedInput as e:
         raise _syntax_error(e, ref, what) from None
     except RecursionError:
         raise DesignError(f"{what} is nested too deeply", ref.loc(1, 1)) from None
-    return _Builder(text, ref).expr(tree.children[0])
 
 
 _WS = re.compile(r"\s+")
