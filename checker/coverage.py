@@ -16,6 +16,15 @@ next visible one and keeps only the second one's source position, so a statement
 private steps would look unreached although it ran.  The unreduced model has the same
 reachable behaviour (see tlamodel/reduce.py) and is small.
 
+Why a search of its own rather than the check's: the check normally runs on the reduced
+model, whose search cannot stand in for this one.  A task that runs private statements
+and then blocks at an ``await`` has no step there at all (the merged step is disabled
+with the await), so those statements would look never reached; the variables the
+private steps change keep one value in every reduced state, so invariants reading them
+would look vacuous; and the state count the summary reports is the unreduced model's.
+The check may also have run in another process (the portfolio race), or be a liveness
+search over a product with a monitor, neither of which records what this needs.
+
 The warnings are findings, not verdicts: ``flagcheck verify --strict`` turns them into a
 failure (exit 1).  Coverage is computed only for scenarios whose state space the explicit
 engine exhausted (the exploration then costs about as much again); a BMC-only run, or a
@@ -27,11 +36,11 @@ import time
 from dataclasses import dataclass, field
 
 from flagcheck.checker.verdict import Verdict
-from flagcheck.pyspec.successors import compiled, initial_states
 from flagcheck.pyspec.trace import State
 from flagcheck.tlamodel import syntax_tree as A
 from flagcheck.tlamodel.ir import Invariant, Model, SourceLoc, free_vars
 from flagcheck.tlamodel.load import Design
+from flagcheck.tlamodel.usage import children
 
 DEFAULT_MAX_STATES = 200_000
 DEFAULT_TIMEOUT = 30.0
@@ -85,10 +94,6 @@ class Coverage:
     @property
     def never_fired(self) -> list[int]:
         return [i for i in range(self.actions_total) if i not in self.actions_fired]
-
-    @property
-    def unreached_code(self) -> list[CodeUnit]:
-        return [u for u, hit in self.code if not hit]
 
     def unreached(self) -> list[str]:
         """Every place the exploration never got to, with file:line: labels never reached,
@@ -151,6 +156,9 @@ class _Explored:
 
 def explore(model: Model, max_states: int | None = None, timeout: float | None = None) -> _Explored:
     """Breadth-first over the reachable states; record fired actions and values seen."""
+    # imported here: the reports import this module for its records (Coverage, Finding)
+    # and must not load the semantics to show them
+    from flagcheck.pyspec.successors import compiled, initial_states
     cm = compiled(model)
     limit = max_states or DEFAULT_MAX_STATES
     deadline = time.monotonic() + (timeout if timeout is not None else DEFAULT_TIMEOUT)
@@ -202,32 +210,24 @@ def _units(task: str, body: tuple[A.Stmt, ...]) -> list[CodeUnit]:
         return line if len(line) <= 80 else line[:77] + "..."
 
     def walk(s: A.Stmt) -> None:
-        if isinstance(s, A.Labeled):
-            walk(s.stmt)
-        elif isinstance(s, A.Block):
-            for x in s.stmts:
-                walk(x)
-        elif isinstance(s, A.CallStmt):
+        if isinstance(s, A.Jump):
+            return
+        if isinstance(s, A.CallStmt):
             out.append(CodeUnit(task, first_line(s.text), s.loc, s.func))
-        elif isinstance(s, (A.If, A.While)):
+            return
+        if isinstance(s, (A.If, A.While)):
             kw = "if" if isinstance(s, A.If) else "while"
             out.append(CodeUnit(task, f"{kw} ({first_line(_cond_text(s))})", s.loc))
-            walk(s.then if isinstance(s, A.If) else s.body)
-            if isinstance(s, A.If) and s.other is not None:
-                walk(s.other)
         elif isinstance(s, A.Either):
             out.append(CodeUnit(task, "either", s.loc))
-            for b in s.branches:
-                walk(b)
         elif isinstance(s, A.Choose):
             out.append(CodeUnit(task, first_line(s.text), s.loc))
-            walk(s.body)
-            if s.other is not None:
-                walk(s.other)
-        elif isinstance(s, A.Jump):
-            return
-        else:  # Assign, Await, Assert, Atomic
+        elif not isinstance(s, (A.Labeled, A.Block)):
+            # Assign, Await, Assert, and an atomic block: one statement, not entered
             out.append(CodeUnit(task, first_line(s.text), s.loc))
+            return
+        for x in children(s):
+            walk(x)
 
     for s in body:
         walk(s)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from flagcheck.pyspec.endofrun import EndOfRun
 from flagcheck.pyspec.outcome import Outcome
 from flagcheck.tlamodel.ir import Model
 from flagcheck.tlamodel.spec import Expectation, SpecFile
@@ -26,6 +27,9 @@ class Verdict:
     #: the scenario checked: passes after the check (coverage) use it rather than look the
     #: name up in the design, which need not list it (verify --scenario FILE)
     spec: SpecFile | None = field(default=None, compare=False, repr=False)
+    #: for a violated verdict: the end of its counterexample as the replay found it (who
+    #: can step, who is blocked where); the reports read it instead of running the model
+    end: EndOfRun | None = field(default=None, compare=False, repr=False)
 
     @property
     def status(self) -> str:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Callable
 
 from flagcheck.checker.engines import portfolio
 from flagcheck.checker.engines.registry import AUTO_RACE, ENGINES, Settings, runner, runners
+from flagcheck.checker.report.itf import BadTrace, Mismatch, ReplayResult, Saved, decode_trace
 from flagcheck.checker.verdict import Verdict
 from flagcheck.pyspec import explicit
+from flagcheck.pyspec.endofrun import EndOfRun
 from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import Progress, ProgressHook
 from flagcheck.pyspec.replay import ReplayError, check_violation
@@ -99,18 +102,62 @@ def limit_memory(mb: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def replayed(model: Model, out: Outcome) -> Outcome:
-    """The outcome itself if its counterexample replays; otherwise an honest unknown."""
+def replayed(model: Model, out: Outcome) -> tuple[Outcome, EndOfRun | None]:
+    """The outcome itself if its counterexample replays, with the end of the run as the
+    replay found it (the reports show it and never run the model themselves); otherwise an
+    honest unknown (and no end).  Outcomes that are not violations pass through."""
     if out.status != "violated":
-        return out
+        return out, None
     if out.trace is None:
-        return replace(out, status="unknown", reason="internal error: violation without a trace")
+        return replace(out, status="unknown",
+                       reason="internal error: violation without a trace"), None
     try:
-        check_violation(model, out.trace, out.property)
+        end = check_violation(model, out.trace, out.property)
     except ReplayError as e:
         return replace(out, status="unknown", trace=None,
-                       reason=f"internal error: the {out.label} counterexample did not replay: {e}")
-    return out
+                       reason=f"internal error: the {out.label} counterexample did not replay: {e}"), None
+    return out, end
+
+
+def replay_saved(design: Design, saved: Saved, scenario_ref: str | None,
+                 property_name: str | None) -> ReplayResult:
+    """Re-execute ``saved`` (a counterexample read back from a report or an ITF file) on
+    ``design`` with pyspec (``flagcheck replay``): the same gate as ``replayed``, kept here
+    so that the report formats only encode and decode traces and never run the model.
+
+    Raises BadTrace for malformed input and tlamodel's DesignError for an unknown scenario;
+    everything else that stops the trace from being a counterexample of this design is a
+    ReplayResult that does not reproduce, with the reason."""
+    scen_ref = scenario_ref or saved.scenario
+    prop = property_name or saved.property
+    if not scen_ref:
+        raise BadTrace("the trace does not say which scenario it is for; pass --scenario")
+    if not prop:
+        raise BadTrace("the trace does not say which property it violates; pass --property")
+    meta = saved.trace.get("#meta") if isinstance(saved.trace.get("#meta"), dict) else {}
+    recorded = meta.get("scenario_file")
+    if (scenario_ref is None and isinstance(recorded, str) and Path(recorded).is_file()
+            and scen_ref not in [s.name for s in design.scenarios]):
+        scen_ref = recorded     # a scenario file the design does not list
+    spec = design.scenario(scen_ref)
+    model = design.model(spec)
+    if meta.get("reduced", True):
+        model = reduce_model(model)
+
+    def no(reason: str) -> ReplayResult:
+        return ReplayResult(saved, spec.name, prop, False, reason)
+
+    if prop not in {p.name for p in model.properties}:
+        return no(f"design {design.name} does not check {prop} on {spec.name}")
+    try:
+        trace = decode_trace(model, saved.trace)
+    except Mismatch as e:
+        return no(str(e))
+    try:
+        check_violation(model, trace, prop)
+    except ReplayError as e:
+        return no(str(e))
+    return ReplayResult(saved, spec.name, prop, True, "", trace.length)
 
 
 def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[str, ...],
@@ -144,8 +191,9 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
                                                 reason="interrupted"), model=model, spec=scen))
             break
         for name in names:
-            verdicts.append(Verdict(design.name, scen.name, name, replayed(model, outcomes[name]),
-                                    expected=expect.get(name), model=model, spec=scen))
+            out, end = replayed(model, outcomes[name])
+            verdicts.append(Verdict(design.name, scen.name, name, out, expected=expect.get(name),
+                                    model=model, spec=scen, end=end))
         wanted = prop_filter or tuple(design.checked_properties())
         for name, why in skipped.items():
             if name in wanted:      # only what this design (or --property) would have checked

@@ -6,14 +6,21 @@ statement and the variable, instead of a bogus counterexample in a report.
 
 Numbering: "state i" is ``trace.states[i]``; "step i" (1-based) is the action
 ``trace.actions[i-1]`` that leads from state i-1 to state i.
+
+A counterexample that replays comes back with its ``EndOfRun``: who can still step in
+the last state, who finished, and where each blocked task is really waiting.  The
+replay has to work these out anyway (a deadlock is a state where nothing is enabled),
+and the reports show them, so they read this record instead of running the model again.
 """
 from __future__ import annotations
 
+from flagcheck.pyspec.endofrun import EndOfRun
 from flagcheck.pyspec.evaluate import evaluate
 from flagcheck.pyspec.liveness import unfair_tasks, violated_instance
 from flagcheck.pyspec.successors import compiled, enabled, is_deadlock
 from flagcheck.pyspec.trace import State, Trace
-from flagcheck.tlamodel.ir import Action, DeadlockFree, Invariant, Liveness, Model, show_expr, show_value
+from flagcheck.tlamodel.ir import (Action, DeadlockFree, Invariant, Liveness, Model, StepInfo, pc_value,
+                                   show_expr, show_value)
 
 
 class ReplayError(Exception):
@@ -64,45 +71,47 @@ def replay(model: Model, trace: Trace) -> None:
                               step=trace.length, variable=name, expected=exp, actual=act_v)
 
 
-def check_violation(model: Model, trace: Trace, property_name: str) -> None:
+def check_violation(model: Model, trace: Trace, property_name: str) -> EndOfRun:
     """Replay ``trace`` and confirm ``property_name`` is violated in its last state (for a
-    liveness property: on the fair lasso the trace describes, see ``check_lasso``)."""
+    liveness property: on the fair lasso the trace describes, see ``check_lasso``); the
+    facts about the last state come back for the reports."""
     replay(model, trace)
     prop = model.property(property_name)
     if isinstance(prop, Liveness):
-        check_lasso(model, trace, prop)
-        return
+        return check_lasso(model, trace, prop)
     last = trace.states[-1]
     where = f"last state {len(trace.states) - 1}"
+    on = enabled(model, last)
     if isinstance(prop, Invariant):
         if evaluate(prop.expr, last, compiled(model).index):
             raise ReplayError(f"invariant {prop.name} ({show_expr(prop.expr)}) holds in "
                               f"{where}; the trace is not a counterexample", step=trace.length)
     elif isinstance(prop, DeadlockFree):
         if not is_deadlock(model, last):
-            on = enabled(model, last)
             why = (f"enabled: {', '.join(_describe(model.actions[i]) for i in on)}" if on
                    else "Model.terminal is true there")
             raise ReplayError(f"{prop.name}: {where} is not a deadlock ({why})",
                               step=trace.length)
     else:
         raise ReplayError(f"property {property_name}: unsupported kind {type(prop).__name__}")
+    return end_of_run(model, last, on)
 
 
-def check_lasso(model: Model, trace: Trace, prop: Liveness) -> None:
+def check_lasso(model: Model, trace: Trace, prop: Liveness) -> EndOfRun:
     """An already replayed ``trace`` is a fair lasso violating ``prop``.
 
     Representation (pyspec.liveness): ``loop_start < n`` loops over ``states[loop_start..n-1]``
     (``states[n] == states[loop_start]``, checked by ``replay``); ``loop_start == n`` stutters
     forever in ``states[n]``, which must then be a dead state.  Fair: every task that owns an
     action steps in the loop or is disabled in one of its states.  Violated: the obligation's
-    pending bit is true throughout the loop (exact semantics, ``violated_instance``)."""
+    pending bit is true throughout the loop (exact semantics, ``violated_instance``).
+    Returns the facts about the last state, with the violated obligation."""
     n, ls = trace.length, trace.loop_start
     if ls is None:
         raise ReplayError(f"{prop.name}: a liveness counterexample must be a lasso "
                           "(the trace has no loop_start)", step=n)
+    on = enabled(model, trace.states[n])
     if ls == n:
-        on = enabled(model, trace.states[n])
         if on:
             raise ReplayError(
                 f"{prop.name}: the trace ends by stuttering in state {n}, but that state is not "
@@ -115,13 +124,65 @@ def check_lasso(model: Model, trace: Trace, prop: Liveness) -> None:
                           f"{'s' if len(unfair) > 1 else ''} {', '.join(unfair)} "
                           "never step in the loop although enabled in every state of it",
                           step=n)
-    if violated_instance(model, prop, trace) is None:
+    instance = violated_instance(model, prop, trace)
+    if instance is None:
         what = {"leads_to": "for every obligation, the target holds in a state of the loop, or "
                             "the trigger holds nowhere after the last target",
                 "eventually": "the condition holds somewhere on the lasso",
                 "always_eventually": "the condition holds in some state of the loop"}
         raise ReplayError(f"{prop.name} ({prop.kind}) is not violated on this lasso: "
                           f"{what.get(prop.kind, 'no obligation is violated')}", step=n)
+    return end_of_run(model, trace.states[n], on, instance)
+
+
+def end_of_run(model: Model, state: State, on: list[int] | None = None,
+               instance: int | None = None) -> EndOfRun:
+    """Who can step in ``state`` (the last state of a run), who finished, and where each
+    blocked task is waiting; ``on`` is ``enabled(model, state)`` when already known."""
+    if on is None:
+        on = enabled(model, state)
+    idx = model.var_index()
+    movers = frozenset(model.actions[i].task for i in on)
+    finished: set[str] = set()
+    blocked: dict[str, StepInfo | None] = {}
+    for task, pc_var, infos in model.pcs:
+        pc = int(state[idx[pc_var]])
+        # hand-built models may carry no step info for their pcs: no name, not "finished"
+        if pc < len(infos) and infos[pc].text == "finished":
+            finished.add(task)
+        elif task not in movers:
+            blocked[task] = blocked_at(model, task, pc_var, state)
+    return EndOfRun(tuple(on), movers, frozenset(finished), blocked, instance)
+
+
+def blocked_at(model: Model, task: str, pc_var: str, state: State) -> StepInfo | None:
+    """The statement ``task`` (which cannot step in ``state``) is really waiting at.
+
+    After reduction the task's pc may sit at a private statement (an ``if``) merged into the
+    ``await`` after it: the merged step is disabled because the await is.  Running each
+    merged step's parts from ``state`` finds the first part whose guard is false along the
+    path the task would take; None when the statement at the pc itself is the one."""
+    idx = model.var_index()
+    pc = state[idx[pc_var]]
+    best: tuple[int, StepInfo] | None = None
+    for a in model.actions:
+        if a.task != task or not a.parts or pc_value(a.guard, pc_var) != pc:
+            continue
+        s = state
+        for k, p in enumerate(a.parts):
+            if not evaluate(p.guard, s, idx):
+                if k > 0 and (best is None or k > best[0]):
+                    best = (k, p.info)
+                break
+            s = _apply(p, s, idx)
+    return None if best is None else best[1]
+
+
+def _apply(a: Action, state: State, idx: dict[str, int]) -> State:
+    out = list(state)
+    for name, e in a.updates:
+        out[idx[name]] = evaluate(e, state, idx)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- helpers

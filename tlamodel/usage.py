@@ -35,6 +35,26 @@ def _expr_calls(e: A.AExpr | None, out: set[str]) -> None:
             _expr_calls(x, out)
 
 
+def children(s: A.Stmt) -> tuple[A.Stmt, ...]:
+    """The statements nested directly in ``s``, in source order (none for a simple
+    statement; a call's procedure body is not nested in it).  The one description of the
+    statement tree's shape: the usage check here and coverage's list of task-code
+    statements (checker.coverage) both walk the tree with it."""
+    if isinstance(s, A.If):
+        return (s.then,) if s.other is None else (s.then, s.other)
+    if isinstance(s, (A.While, A.Atomic)):
+        return (s.body,)
+    if isinstance(s, A.Either):
+        return s.branches
+    if isinstance(s, A.Choose):
+        return (s.body,) if s.other is None else (s.body, s.other)
+    if isinstance(s, A.Labeled):
+        return (s.stmt,)
+    if isinstance(s, A.Block):
+        return s.stmts
+    return ()
+
+
 def stmt_calls(stmts: Iterable[A.Stmt], out: set[str]) -> None:
     """Names called by statements (procedures) and by their expressions (defines)."""
     work = list(stmts)
@@ -47,26 +67,6 @@ def stmt_calls(stmts: Iterable[A.Stmt], out: set[str]) -> None:
         elif isinstance(s, A.Assign):
             _expr_calls(s.target, out)
             _expr_calls(s.value, out)
-        elif isinstance(s, (A.Await, A.Assert)):
+        elif isinstance(s, (A.Await, A.Assert, A.If, A.While, A.Choose)):
             _expr_calls(s.cond, out)
-        elif isinstance(s, A.If):
-            _expr_calls(s.cond, out)
-            work.append(s.then)
-            if s.other is not None:
-                work.append(s.other)
-        elif isinstance(s, A.While):
-            _expr_calls(s.cond, out)
-            work.append(s.body)
-        elif isinstance(s, A.Atomic):
-            work.append(s.body)
-        elif isinstance(s, A.Either):
-            work.extend(s.branches)
-        elif isinstance(s, A.Choose):
-            _expr_calls(s.cond, out)
-            work.append(s.body)
-            if s.other is not None:
-                work.append(s.other)
-        elif isinstance(s, A.Labeled):
-            work.append(s.stmt)
-        elif isinstance(s, A.Block):
-            work.extend(s.stmts)
+        work.extend(children(s))

@@ -9,6 +9,7 @@ import click
 from flagcheck.checker.cli.common import allow_path_option, debug_option, guarded
 from flagcheck.checker.report import itf
 from flagcheck.checker.verdict import EXIT_OK, EXIT_VIOLATED
+from flagcheck.checker.verify import replay_saved
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.load import load_design
 
@@ -57,7 +58,7 @@ def replay_cmd(trace_file: Path, design: Path, scenario: str | None, prop: str |
         code = EXIT_OK
         for t in saved:
             try:
-                r = itf.replay_saved(d, t, scenario, prop)
+                r = replay_saved(d, t, scenario, prop)
             except itf.BadTrace as e:
                 raise DesignError(f"{trace_file}: {e}") from None
             what = f"{r.property} on {r.scenario}"

@@ -26,8 +26,6 @@ from flagcheck.checker.verdict import Verdict
 from flagcheck.tlamodel.ir import SourceLoc
 
 FORMATS = ("text", "json", "markdown", "html", "sarif", "junit")
-SUFFIX = {"text": ".txt", "json": ".json", "markdown": ".md", "html": ".html",
-          "sarif": ".sarif", "junit": ".xml"}
 
 
 def tool_version() -> str:
@@ -56,9 +54,6 @@ class Report:
     @property
     def findings(self) -> list[Finding]:
         return [f for c in self.coverage for f in c.findings]
-
-    def coverage_of(self, scenario: str) -> Coverage | None:
-        return next((c for c in self.coverage if c.scenario == scenario), None)
 
 
 def report_of(design, verdicts: list[Verdict], header: str = "",  # noqa: ANN001

@@ -2,7 +2,9 @@
 function, what the statement was, which branch it took, and which flags changed.
 
 Kept apart from the renderers so the terminal, Markdown and HTML reports all show the
-same facts.
+same facts.  Nothing here runs the model: what the last state says about the tasks (who
+can step, where a blocked task waits) was found by the replay and is read off the
+verdict (``Verdict.end``), the rest is read off the trace's states.
 """
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flagcheck.checker.verdict import Verdict
-from flagcheck.pyspec.evaluate import evaluate
-from flagcheck.pyspec.successors import enabled
+from flagcheck.pyspec.endofrun import EndOfRun
 from flagcheck.pyspec.trace import State, Trace
-from flagcheck.tlamodel.ir import Action, Expr, Invariant, Model, SourceLoc, StepInfo, free_vars, show_value
+from flagcheck.tlamodel.ir import (Action, Expr, Invariant, Model, SourceLoc, StepInfo, free_vars, pc_value,
+                                   show_value)
 
 
 @dataclass(frozen=True)
@@ -121,67 +123,23 @@ def steps(model: Model, trace: Trace) -> list[Step]:
     return rows
 
 
-def _pc_conjunct(guard: Expr, pc_var: str) -> object:
-    """The constant k of the ``pc == k`` conjunct of ``guard`` (None if it has none)."""
-    if guard.op == "eq" and guard.args[0].op == "var" and guard.args[0].name == pc_var \
-            and guard.args[1].op == "const":
-        return guard.args[1].value
-    if guard.op == "and":
-        for g in guard.args:
-            k = _pc_conjunct(g, pc_var)
-            if k is not None:
-                return k
-    return None
-
-
-def _apply(a: Action, state: State, idx: dict[str, int]) -> State:
-    out = list(state)
-    for name, e in a.updates:
-        out[idx[name]] = evaluate(e, state, idx)
-    return tuple(out)
-
-
-def blocked_at(model: Model, task: str, pc_var: str, state: State) -> StepInfo | None:
-    """The statement ``task`` (which cannot step in ``state``) is really waiting at.
-
-    After reduction the task's pc may sit at a private statement (an ``if``) merged into the
-    ``await`` after it: the merged step is disabled because the await is.  Running each
-    merged step's parts from ``state`` finds the first part whose guard is false along the
-    path the task would take; None when the statement at the pc itself is the one."""
-    idx = model.var_index()
-    pc = state[idx[pc_var]]
-    best: tuple[int, StepInfo] | None = None
-    for a in model.actions:
-        if a.task != task or not a.parts or _pc_conjunct(a.guard, pc_var) != pc:
-            continue
-        s = state
-        for k, p in enumerate(a.parts):
-            if not evaluate(p.guard, s, idx):
-                if k > 0 and (best is None or k > best[0]):
-                    best = (k, p.info)
-                break
-            s = _apply(p, s, idx)
-    return None if best is None else best[1]
-
-
 def label_at(model: Model, task: str, pc_var: str, pc: object) -> str | None:
     """The label of the statement at program counter value ``pc`` of ``task``, if any."""
     for a in model.actions:
         first = a.parts[0] if a.parts else a
-        if a.task == task and first.info.label and _pc_conjunct(first.guard, pc_var) == pc:
+        if a.task == task and first.info.label and pc_value(first.guard, pc_var) == pc:
             return first.info.label
     return None
 
 
-def task_ends(model: Model, state: State, enabled: list[int]) -> list[TaskEnd]:
+def task_ends(model: Model, state: State, end: EndOfRun) -> list[TaskEnd]:
+    """Where each task is in ``state``, the last state of a run whose replay found ``end``."""
     idx = model.var_index()
     ends = []
-    movers = {model.actions[i].task for i in enabled}
     for task, pc_var, infos in model.pcs:
         info = infos[int(state[idx[pc_var]])]
-        finished = info.text == "finished"
-        blocked = not finished and task not in movers
-        real = blocked_at(model, task, pc_var, state) if blocked else None
+        blocked = task in end.blocked
+        real = end.blocked.get(task)
         if real is not None:
             ends.append(TaskEnd(task, real.text, " › ".join(real.stack), True, real.loc, real.label))
         else:
@@ -225,12 +183,17 @@ class Ending:
     values: dict[str, list[str]]        # per owner, what the invariant reads ({} for deadlock)
 
 
-def ending(model: Model, trace: Trace, prop: str) -> Ending:
-    last = trace.states[-1]
-    expr = invariant_expr(model, prop)
+def ending(v: Verdict) -> Ending:
+    """The end of ``v``'s counterexample: the replay's facts (``v.end``) in words."""
+    model, o = v.model, v.outcome
+    assert model is not None and o is not None and o.trace is not None
+    if v.end is None:
+        raise ValueError(f"{v.property} on {v.scenario}: the counterexample was not replayed "
+                         "(Verdict.end is missing); only replayed traces are shown")
+    last = o.trace.states[-1]
+    expr = invariant_expr(model, v.property)
     values = final_values(model, last, expr) if expr is not None else {}
-    return Ending(tuple(task_ends(model, last, enabled(model, last))),
-                  error_message(model, last), values)
+    return Ending(tuple(task_ends(model, last, v.end)), error_message(model, last), values)
 
 
 def abbrev(text: str, n: int) -> str:
@@ -278,7 +241,7 @@ def summary(model: Model, v: Verdict, design_file: str | None = None) -> str:
                     groups.append((s.number, s.number, what))
             out.append("Steps in the design itself: " + "; ".join(
                 (f"{a}" if a == b else f"{a}-{b}") + f" ({what})" for a, b, what in groups) + ".")
-    end = ending(model, trace, v.property)
+    end = ending(v)
     if end.error:
         out.append(f"Run-time error: {end.error}.")
     out.append("At the end: " + "; ".join(f"{e.task} {where(e)}" for e in end.tasks) + ".")
@@ -306,8 +269,10 @@ def plain_lines(model: Model, trace: Trace) -> list[str]:
     return lines
 
 
-def ending_lines(model: Model, trace: Trace, prop: str) -> list[str]:
-    end = ending(model, trace, prop)
+def ending_lines(v: Verdict) -> list[str]:
+    """How ``v``'s counterexample ends, as plain lines (JUnit bodies, the HTML drawing's
+    last box)."""
+    end = ending(v)
     out = []
     if end.error:
         out.append(f"run-time error: {end.error}")

@@ -104,15 +104,7 @@ def swimlane(v: Verdict) -> str:
         h = n * LINE_H + 2 * PAD
         cells.append((s, segs, changes, y, h))
         y += h
-    end = facts.ending(model, trace, v.property)
-    end_lines = [f"{v.property} is violated after step {trace.length}."]
-    if end.error:
-        end_lines.append(f"run-time error: {end.error}")
-    end_lines.append("At the end:")
-    end_lines += [f"  {e.task}: {facts.where(e)}" for e in end.tasks]
-    if end.values:
-        end_lines.append("Values the property reads:")
-        end_lines += [f"  {owner}: {', '.join(vals)}" for owner, vals in end.values.items()]
+    end_lines = [f"{v.property} is violated after step {trace.length}.", *facts.ending_lines(v)]
     wrapped_end = [w for ln in end_lines for w in _wrap(ln, (width - 24) // 7)]
     end_h = len(wrapped_end) * (LINE_H + 2) + 2 * PAD + 4
     height = y + 12 + end_h

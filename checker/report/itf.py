@@ -13,7 +13,6 @@ given model any more: a variable, enum value or statement the design no longer h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flagcheck.checker.report import facts
@@ -239,45 +238,3 @@ def saved_traces(doc: Any) -> list[Saved]:
         return [Saved(meta.get("scenario"), meta.get("property"), meta.get("design"), doc)]
     raise BadTrace("not a flagcheck report (\"format\": \"flagcheck-report\") nor an ITF trace "
                    "(\"vars\" and \"states\")")
-
-
-def replay_saved(design: Any, saved: Saved, scenario_ref: str | None,
-                 property_name: str | None) -> ReplayResult:
-    """Re-execute ``saved`` on ``design`` (a tlamodel.load.Design) with pyspec.
-
-    Raises BadTrace for malformed input and tlamodel's DesignError for an unknown scenario;
-    everything else that stops the trace from being a counterexample of this design is a
-    ReplayResult that does not reproduce, with the reason."""
-    from flagcheck.pyspec.replay import ReplayError, check_violation
-    from flagcheck.tlamodel.reduce import reduce_model
-
-    scen_ref = scenario_ref or saved.scenario
-    prop = property_name or saved.property
-    if not scen_ref:
-        raise BadTrace("the trace does not say which scenario it is for; pass --scenario")
-    if not prop:
-        raise BadTrace("the trace does not say which property it violates; pass --property")
-    meta = saved.trace.get("#meta") if isinstance(saved.trace.get("#meta"), dict) else {}
-    recorded = meta.get("scenario_file")
-    if (scenario_ref is None and isinstance(recorded, str) and Path(recorded).is_file()
-            and scen_ref not in [s.name for s in design.scenarios]):
-        scen_ref = recorded     # a scenario file the design does not list
-    spec = design.scenario(scen_ref)
-    model = design.model(spec)
-    if meta.get("reduced", True):
-        model = reduce_model(model)
-
-    def no(reason: str) -> ReplayResult:
-        return ReplayResult(saved, spec.name, prop, False, reason)
-
-    if prop not in {p.name for p in model.properties}:
-        return no(f"design {design.name} does not check {prop} on {spec.name}")
-    try:
-        trace = decode_trace(model, saved.trace)
-    except Mismatch as e:
-        return no(str(e))
-    try:
-        check_violation(model, trace, prop)
-    except ReplayError as e:
-        return no(str(e))
-    return ReplayResult(saved, spec.name, prop, True, "", trace.length)

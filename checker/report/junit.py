@@ -25,7 +25,7 @@ def _trace_text(report: Report, v: Verdict) -> str:
     assert o is not None and o.trace is not None and v.model is not None
     lines = [facts.summary(v.model, v, report.design_file), ""]
     lines += facts.plain_lines(v.model, o.trace)
-    lines += facts.ending_lines(v.model, o.trace, v.property)
+    lines += facts.ending_lines(v)
     return "\n".join(lines) + "\n"
 
 

@@ -71,7 +71,7 @@ def counterexample(v: Verdict) -> list[str]:
         changed = "<br>".join(f"<b>{cell(c.var)}</b>: {cell(c.old)} → {cell(c.new)}"
                               for c in s.changes)
         rows.append([str(s.number)] + [mine if t == s.task else "" for t in tasks] + [changed])
-    end = facts.ending(model, trace, v.property)
+    end = facts.ending(v)
     out = ["<details>",
            f"<summary><b>{cell(v.property)}</b> violated on <code>{cell(v.scenario)}</code>: "
            f"{trace.length} steps (replayed)</summary>", ""]

@@ -16,7 +16,6 @@ from flagcheck.checker.report import facts
 from flagcheck.checker.coverage import Coverage
 from flagcheck.checker.verdict import Verdict
 from flagcheck.pyspec.progress import Progress
-from flagcheck.pyspec.successors import enabled
 from flagcheck.tlamodel.ir import Model
 
 STYLE = {"violated": "bold red", "proved": "bold green", "holds": "green",
@@ -64,7 +63,7 @@ def trace_table(model: Model, v: Verdict) -> Table:
             for d in p.notes():
                 cell.append("\n" + d, style="dim")
         row = [str(s.number)] + [cell if task == s.task else Text("") for task in tasks]
-        row.append(Text("\n".join(f"{c.var}: {c.old} → {c.new}" for c in s.changes), style="yellow"))
+        row.append(Text("\n".join(facts.change_text(c) for c in s.changes), style="yellow"))
         t.add_row(*row)
     return t
 
@@ -85,17 +84,15 @@ def print_counterexample(console: Console, v: Verdict) -> None:
         note = (f"↻ after step {n} no task can step: the run stays in this state forever"
                 if ls == n else f"↻ steps {ls + 1}..{n} repeat forever (state {n} = state {ls})")
         console.print(Text(note, style="bold magenta"))
-    last = trace.states[-1]
-    err = facts.error_message(model, last)
-    if err:
-        console.print(Text(f"run-time error: {err}", style="bold red"))
+    end = facts.ending(v)
+    if end.error:
+        console.print(Text(f"run-time error: {end.error}", style="bold red"))
     console.print(Text("At the end:", style="bold"))
-    for end in facts.task_ends(model, last, enabled(model, last)):
-        console.print(Text(f"  {end.task}: {facts.where(end, STMT_CHARS)}"))
-    values = facts.final_values(model, last, facts.invariant_expr(model, v.property))
-    if values and facts.invariant_expr(model, v.property) is not None:
+    for e in end.tasks:
+        console.print(Text(f"  {e.task}: {facts.where(e, STMT_CHARS)}"))
+    if end.values:
         console.print(Text("Values the property reads:", style="bold"))
-        for owner, vals in values.items():
+        for owner, vals in end.values.items():
             console.print(f"  {owner}: " + ", ".join(vals))
 
 

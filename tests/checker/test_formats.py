@@ -379,6 +379,7 @@ def test_real_design_has_no_vacuity_warnings(rfc_report: Report) -> None:
     assert 0 < len(cov.actions_fired) < cov.actions_total      # a real run leaves branches untaken
 
 
+@pytest.mark.solver
 def test_bmc_runs_say_coverage_is_not_computed(_cwd: None) -> None:
     d = load_design(FIXTURES.relative_to(ROOT) / "vacuous.yaml")
     vs = verify(d, (), ("no_lost_signal",), Options(engine="bmc", depth=3))
@@ -403,3 +404,53 @@ def test_a_search_cut_short_computes_no_coverage(_cwd: None) -> None:
     assert {v.status for v in vs} == {"unknown"}
     (cov,) = coverage.of_run(d, vs, "explicit")
     assert not cov.computed and cov.reason == "the search was cut short" and not cov.findings
+
+
+# ------------------------------------------------------------------ renderers read, never run
+#: the pyspec modules a renderer may import: records only, no semantics
+RECORD_MODULES = {"flagcheck.pyspec.trace", "flagcheck.pyspec.outcome",
+                  "flagcheck.pyspec.endofrun", "flagcheck.pyspec.progress"}
+SEMANTICS = ("flagcheck.pyspec.successors", "flagcheck.pyspec.replay",
+             "flagcheck.pyspec.evaluate", "flagcheck.pyspec.explicit",
+             "flagcheck.pyspec.liveness")
+
+
+def test_report_code_imports_no_semantics() -> None:
+    """Every fact a report shows about a counterexample was established by its replay
+    (Verdict.end): report code imports pyspec's records, never its successor functions."""
+    import ast
+    for path in sorted((ROOT / "checker" / "report").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                if name.startswith("flagcheck.pyspec"):
+                    assert name in RECORD_MODULES, f"{path.name} imports {name}"
+
+
+def test_rendering_a_saved_report_loads_no_semantics(rfc_report: Report, tmp_path: Path) -> None:
+    """A finished run's Report, loaded in a fresh process and rendered in every format
+    (and by the terminal report), never loads the model's semantics."""
+    import pickle
+    import subprocess
+    import sys
+    saved = tmp_path / "report.pickle"
+    saved.write_bytes(pickle.dumps(rfc_report))
+    script = f"""
+import io, pickle, sys
+from rich.console import Console
+from flagcheck.checker.report import FORMATS, render
+from flagcheck.checker.report.terminal import print_coverage, print_report
+report = pickle.loads(open({str(saved)!r}, "rb").read())
+assert any(v.status == "violated" and v.end is not None for v in report.verdicts)
+for fmt in FORMATS:
+    assert render(fmt, report)
+console = Console(file=io.StringIO(), width=160)
+print_report(console, report.verdicts, report.header)
+print_coverage(console, report.coverage)
+print(" ".join(m for m in {SEMANTICS!r} if m in sys.modules))
+"""
+    r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "", f"rendering loaded {r.stdout.strip()}"

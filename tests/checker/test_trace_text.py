@@ -141,7 +141,9 @@ def test_end_names_the_await_not_the_merged_if_before_it(merged) -> None:  # noq
     idx = model.var_index()
     pc_text = {task: infos[int(last[idx[pc]])].text for task, pc, infos in model.pcs}
     assert pc_text["T"] == "mine = true;"        # the pc sits at the first merged statement
-    end = facts.ending(model, v.outcome.trace, v.property)
+    # the replay found where T really waits; the reports read it off the verdict
+    assert v.end is not None and v.end.blocked["T"].text == "await (go);"
+    end = facts.ending(v)
     t = next(e for e in end.tasks if e.task == "T")
     assert t.blocked and t.where == "await (go);" and t.label == "stuck"
     line = f"T: {facts.where(t)}"

@@ -105,3 +105,28 @@ def test_lasso_must_close():
         replay(m, Trace(((False,), (True,), (False,)), (0, 0), loop_start=1))
     with pytest.raises(ReplayError, match="loop_start 5"):
         replay(m, Trace(((False,), (True,)), (0,), loop_start=5))
+
+
+def test_the_end_of_the_run_comes_back_from_the_replay():
+    """The reports show who can still step at the end of a counterexample and who waits;
+    the replay works that out (a deadlock is a state where nothing is enabled) and returns
+    it, so no report runs the model again."""
+    m = M.mutual_wait()
+    dead = Trace(((False, False, 0, 0), (False, False, 1, 0), (False, False, 1, 1)), (0, 3))
+    end = check_violation(m, dead, "no_deadlock")
+    assert end.enabled == () and end.enabled_tasks == frozenset()
+    assert dict(end.blocked) == {"A": None, "B": None} and end.finished == frozenset()
+    assert end.violated_instance is None
+    # flags_off fails at once when both flags start set: both tasks can still prepare
+    m = M.mutual_wait(flag_init=(True,))
+    end = check_violation(m, Trace(((True, True, 0, 0),), ()), "flags_off")
+    assert end.enabled == (0, 3) and end.enabled_tasks == {"A", "B"} and not end.blocked
+
+
+def test_a_lasso_comes_back_with_the_obligation_it_violates():
+    from flagcheck.pyspec import liveness
+    from tests.pyspec.fixtures_liveness import liveness_models as L
+    m = L.handshake(acker=True)
+    t = check(m, ["answered"])["answered"].trace
+    end = check_violation(m, t, "answered")
+    assert end.violated_instance == liveness.violated_instance(m, m.property("answered"), t) == 1
