@@ -14,6 +14,8 @@ from flagcheck.checker.engines import bmc
 from tests.checker import models as M
 from tests.checker import reference as ref
 
+pytestmark = pytest.mark.solver
+
 
 def _check(model, **kw):
     out = bmc.check(model, **kw)

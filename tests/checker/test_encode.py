@@ -6,13 +6,13 @@ Hypothesis test then compares random expressions with the reference evaluator.
 """
 from __future__ import annotations
 
-import functools
-
+import pytest
 import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.budget import examples
+from tests.strategies import KINDS, Vocab, exprs
 
 from flagcheck.checker.engines.encode import Encoder
 from tests.checker import models as M
@@ -20,6 +20,8 @@ from tests.checker import reference as ref
 from flagcheck.tlamodel.ir import (
     BOOL, EnumType, Expr, IntType, Model, SetType, VarDecl, const, mk, var,
 )
+
+pytestmark = pytest.mark.solver
 
 SIG, SIGSET = M.SIG, M.SIGSET
 I = IntType(-4, 4)
@@ -152,45 +154,15 @@ def test_no_actions_means_no_step():
 
 
 # ------------------------------------------------------------------ random expressions
-@functools.lru_cache(maxsize=None)
-def _exprs(ty_name: str, depth: int) -> st.SearchStrategy[Expr]:
-    """Random well-typed expressions of one of the kinds bool/int/enum/set (cached: the
-    strategy tree is built once per (kind, depth), not once per example)."""
-    leaves = {
-        "bool": st.sampled_from([B, const(True, BOOL), const(False, BOOL)]),
-        "int": st.one_of(st.sampled_from([X, Y]),
-                         st.integers(-4, 4).map(lambda v: const(v, I))),
-        "enum": st.one_of(st.sampled_from([E, F]), st.integers(0, 2).map(sig)),
-        "set": st.one_of(st.sampled_from([S, T]),
-                         st.integers(0, 7).map(lambda v: const(v, SIGSET))),
-    }[ty_name]
-    if depth == 0:
-        return leaves
-    sub = lambda k: _exprs(k, depth - 1)  # noqa: E731
-    two = lambda op, k: st.tuples(sub(k), sub(k)).map(lambda a: mk(op, *a))  # noqa: E731
-    ite = st.tuples(sub("bool"), sub(ty_name), sub(ty_name)).map(
-        lambda a: mk("ite", *a, ty=a[1].type))
-    options = {
-        "bool": [sub("bool").map(lambda a: mk("not", a)),
-                 st.lists(sub("bool"), max_size=3).map(lambda xs: Expr("and", tuple(xs), BOOL)),
-                 st.lists(sub("bool"), max_size=3).map(lambda xs: Expr("or", tuple(xs), BOOL)),
-                 *[two(op, k) for op in ("eq", "ne") for k in ("bool", "int", "enum", "set")],
-                 *[two(op, k) for op in ("lt", "le") for k in ("int", "enum")],
-                 st.tuples(sub("enum"), sub("set")).map(lambda a: mk("member", *a))],
-        "int": [two("add", "int"), two("sub", "int")],
-        "enum": [],
-        "set": [two(op, "set") for op in ("union", "inter", "diff")]
-        + [sub("enum").map(lambda a: mk("singleton", a))],
-    }[ty_name]
-    return st.one_of(leaves, ite, *options)
-
+#: random expressions over every IR type (tests/strategies.py's ``exprs``)
+_VOCAB = Vocab(I, SIG, bools=(B,), ints=(X, Y), enums=(E, F), sets=(S, T))
 
 _STATES = st.tuples(st.booleans(), st.integers(-4, 4), st.integers(-4, 4),
                     st.integers(0, 2), st.integers(0, 2), st.integers(0, 7), st.integers(0, 7))
 
 
 @settings(max_examples=examples(150), deadline=None)
-@given(st.sampled_from(["bool", "int", "enum", "set"]).flatmap(lambda k: _exprs(k, 3)),
+@given(st.sampled_from(KINDS).flatmap(lambda k: exprs(_VOCAB, k, 3)),
        _STATES)
 def test_random_expressions_match_reference(e, state):
     want = ref.evaluate(e, ref.env_of(_MODEL, state))

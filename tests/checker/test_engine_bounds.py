@@ -16,6 +16,8 @@ from flagcheck.pyspec.replay import check_violation
 from flagcheck.tlamodel.ir import Model
 from flagcheck.tlamodel.load import load_design
 
+pytestmark = pytest.mark.solver
+
 FIX = Path(__file__).resolve().parent / "fixtures_engines"
 
 

@@ -19,9 +19,11 @@ from flagcheck.checker.engines import invgen, kinduction
 from flagcheck.checker.engines.encode import Encoder
 from tests.checker import models as M
 from tests.checker import reference as ref
-from tests.checker.test_differential import models
+from tests.strategies import models
 from tests.checker.test_kinduction import chain
 from flagcheck.tlamodel.ir import Model
+
+pytestmark = pytest.mark.solver
 
 
 def _reachable(model: Model) -> set:
@@ -92,6 +94,7 @@ def test_chain_lemmas_cut_the_unreachable_tail() -> None:
     assert strong.reason.startswith("k-induction, k=0; step case strengthened by ")
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_random_model_lemmas_are_invariants(m: Model) -> None:

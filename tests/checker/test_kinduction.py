@@ -19,9 +19,11 @@ from flagcheck.pyspec import explicit
 from flagcheck.pyspec.replay import check_violation
 from tests.checker import models as M
 from tests.checker import reference as ref
-from tests.checker.test_differential import models
+from tests.strategies import models
 from flagcheck.tlamodel.ir import (Action, DeadlockFree, IntType, Invariant, Model, StepInfo, TRUE,
                          VarDecl, const, mk, var)
+
+pytestmark = pytest.mark.solver
 
 
 def chain(loop: int = 10, tail: int = 3) -> Model:
@@ -138,6 +140,7 @@ def test_properties_subset_and_order() -> None:
         kinduction.check(M.counter_race(2), ["nope"])
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_kind_agrees_with_explicit_on_random_models(m: Model) -> None:

@@ -15,6 +15,8 @@ from tests.pyspec.fixtures_liveness import liveness_models as L
 from flagcheck.tlamodel.ir import (Action, DeadlockFree, IntType, Invariant, Liveness, Model, StepInfo,
                          VarDecl, const, mk, var)
 
+pytestmark = pytest.mark.solver
+
 CASES = [(m, p) for m, props in L.EXPECT.items() for p in props]
 
 
@@ -98,6 +100,7 @@ def test_timeout_and_errors() -> None:
 
 
 # ---------------------------------------------------------------- shipped specs
+@pytest.mark.slow
 def test_task_work_runs_violated_twa_resume_counter() -> None:
     m = L.spec_model("twa-resume-counter", "io-uring-pthread-join", ("task_work_runs",))
     ex = explicit.check(m, ["task_work_runs"])["task_work_runs"]
@@ -111,6 +114,7 @@ def test_task_work_runs_violated_twa_resume_counter() -> None:
     print(f"bmc task_work_runs twa-resume-counter: depth {o.depth} in {secs:.1f}s")
 
 
+@pytest.mark.slow
 def test_task_work_runs_holds_notify_signal_bounded() -> None:
     m = L.spec_model("notify-signal-5.11", "io-uring-pthread-join", ("task_work_runs",))
     t0 = time.monotonic()

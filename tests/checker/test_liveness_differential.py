@@ -1,10 +1,10 @@
 """Differential test for liveness: the explicit product/SCC engine (pyspec.liveness) against
 the lasso BMC (checker.engines.lasso) on random multi-task IR models.
 
-The models are test_differential's ``models()`` (every operator, 1-3 tasks with program
-counters, guards that come and go, so weak fairness matters) with random Liveness
-properties added: leads_to, eventually and always_eventually over random conditions and
-``x == k`` atoms, and a two-obligation leads_to (a ``for_each`` shape).
+The models are tests/strategies.py's ``models(liveness=True)`` (every operator, 1-3 tasks
+with program counters, guards that come and go, so weak fairness matters, plus random
+Liveness properties: leads_to, eventually and always_eventually over random conditions and
+``x == k`` atoms, and a two-obligation leads_to, a ``for_each`` shape).
 
 How deep BMC must look.  Not "the number of reachable states": a fair loop may have to
 visit a state several times to give every task its step (tests/pyspec/fixtures_liveness
@@ -17,43 +17,23 @@ fair, violating).
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
+import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from tests.budget import examples
+from tests.strategies import LIVE, models
 
 from flagcheck.checker.engines import bmc
 from flagcheck.pyspec import explicit
 from flagcheck.pyspec.explicit import reachable_count
 from flagcheck.pyspec.replay import check_violation
-from tests.checker.test_differential import I4, X, bools, models
-from flagcheck.tlamodel.ir import Liveness, Model, const, mk
+from flagcheck.tlamodel.ir import Model
 
-CONDS = st.one_of(bools(1), st.integers(0, 3).map(lambda v: mk("eq", X, const(v, I4))))
-
-
-@st.composite
-def live_models(draw: st.DrawFn) -> Model:
-    m = draw(models())
-    props = [
-        Liveness("lt", "leads_to", ((draw(CONDS), draw(CONDS)),)),
-        Liveness("ev", "eventually", ((draw(CONDS), None),)),
-        Liveness("ae", "always_eventually", ((draw(CONDS), None),)),
-        Liveness("lt2", "leads_to", ((draw(CONDS), draw(CONDS)), (draw(CONDS), draw(CONDS))),
-                 labels=("one", "two")),
-        Liveness("x12", "leads_to", ((mk("eq", X, const(1, I4)), mk("eq", X, const(2, I4))),)),
-    ]
-    # keep the safety properties: the engines dispatch mixed property lists
-    return replace(m, properties=m.properties + tuple(props))
-
-
-LIVE = ("lt", "ev", "ae", "lt2", "x12")
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
 
 @settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(live_models())
+@given(models(liveness=True))
 def test_lasso_bmc_agrees_with_explicit(m: Model) -> None:
     ex = explicit.check(m)
     n = reachable_count(m)

@@ -17,9 +17,11 @@ from flagcheck.pyspec import explicit
 from flagcheck.pyspec.replay import check_violation
 from tests.checker import models as M
 from tests.checker import reference as ref
-from tests.checker.test_differential import models
+from tests.strategies import models
 from tests.checker.test_kinduction import chain
 from flagcheck.tlamodel.ir import Model
+
+pytestmark = pytest.mark.solver
 
 
 def _agree(model: Model, out: dict, ex: dict) -> None:
@@ -105,6 +107,7 @@ def test_properties_subset_and_order() -> None:
         pdr.check(M.counter_race(2), ["nope"])
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_pdr_agrees_with_explicit_on_random_models(m: Model) -> None:

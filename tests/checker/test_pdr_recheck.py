@@ -6,6 +6,7 @@ the three, and a right one, on a fixture whose reachable states a reader can lis
 """
 from __future__ import annotations
 
+import pytest
 import time
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import z3
 
 from flagcheck.checker.engines import pdr
 from flagcheck.tlamodel.load import load_design
+
+pytestmark = pytest.mark.solver
 
 FIX = Path(__file__).resolve().parent / "fixtures_engines"
 

@@ -5,6 +5,7 @@ fast and who is right; the race itself (processes, queue, deadline) is the real 
 """
 from __future__ import annotations
 
+import pytest
 import time
 from dataclasses import dataclass
 
@@ -12,6 +13,8 @@ from flagcheck.checker.engines import portfolio
 from flagcheck.checker.engines.portfolio import better
 from flagcheck.pyspec.outcome import Outcome
 from tests.checker import models as M
+
+pytestmark = pytest.mark.solver
 
 MODEL = M.counter_race(2)
 PROPS = ["count_ok"]

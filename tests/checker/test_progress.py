@@ -11,6 +11,7 @@ import io
 import time
 from typing import Callable
 
+import pytest
 from rich.console import Console
 
 from flagcheck.checker.engines import bmc, kinduction, pdr, portfolio
@@ -62,6 +63,7 @@ def test_explicit_liveness_reports_states_and_phase() -> None:
     _same(out, explicit.check(m, ["task_work_runs"]))
 
 
+@pytest.mark.solver
 def test_bmc_reports_every_depth_in_order_with_its_time() -> None:
     m = M.counter_race(3)
     seen, hook = _recorder()
@@ -75,6 +77,7 @@ def test_bmc_reports_every_depth_in_order_with_its_time() -> None:
     _same(out, bmc.check(m, depth=8))
 
 
+@pytest.mark.solver
 def test_bmc_liveness_lassos_report_their_depth() -> None:
     from tests.pyspec.fixtures_liveness import liveness_models as L
     m = L.starvation(intermittent=False)
@@ -85,6 +88,7 @@ def test_bmc_liveness_lassos_report_their_depth() -> None:
     assert lasso and [p.depth for p in lasso] == list(range(len(lasso)))
 
 
+@pytest.mark.solver
 def test_kinduction_reports_mining_then_each_k() -> None:
     m = M.counter_race(2)
     seen, hook = _recorder()
@@ -98,6 +102,7 @@ def test_kinduction_reports_mining_then_each_k() -> None:
     _same(out, kinduction.check(m, ["no_deadlock", "count_ok"], max_k=10))
 
 
+@pytest.mark.solver
 def test_pdr_reports_spacer_level_and_lemmas() -> None:
     from tests.pyspec.fixtures_liveness import liveness_models as L
     # coupled-5.9 x oleg-lost-signal: proved in under a second, over several levels; with
@@ -122,6 +127,7 @@ def test_pdr_reports_spacer_level_and_lemmas() -> None:
     _same(out, pdr.check(m, names))
 
 
+@pytest.mark.solver
 def test_portfolio_brings_engine_progress_back_to_the_parent() -> None:
     seen, hook = _recorder()
     bmc8 = runner("bmc", Settings(depth=8, timeout=None, max_states=None, seed=0))

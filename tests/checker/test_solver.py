@@ -1,11 +1,14 @@
 """SolverContext: plain-string results, assumptions, scopes, and the shared deadline."""
 from __future__ import annotations
 
+import pytest
 import time
 
 import z3
 
 from flagcheck.checker.engines.solver import SolverContext
+
+pytestmark = pytest.mark.solver
 
 
 def test_results_assumptions_and_scopes():

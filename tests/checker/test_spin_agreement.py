@@ -1,7 +1,7 @@
 """SPIN agrees with flagcheck on every exported Promela model.
 
 For every design × scenario in specs/ (the reduced model, as the engines check it) and for
-50 random IR models from test_differential's strategy, the model is exported with
+50 random IR models from tests/strategies.py's ``models()``, the model is exported with
 ``tlamodel.emit_promela.to_promela`` and checked by SPIN:
 
     spin -o2 -a model.pml                                 # -o2: keep every variable
@@ -48,9 +48,9 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.budget import examples
+from tests.strategies import sample
 
 from flagcheck.pyspec import explicit
 from flagcheck.pyspec.replay import check_violation
@@ -70,10 +70,12 @@ PAN_ARGS = ["-w20", "-m10000000"]
 N_RANDOM = examples(50)
 WORKERS = 2
 
-pytestmark = pytest.mark.skipif(
+# xdist_group: under `pytest -n`, --dist loadgroup keeps the module on one worker, whose pool
+# runs every case once (the pool starts every case of the module it sees collected)
+pytestmark = [pytest.mark.spin, pytest.mark.slow, pytest.mark.xdist_group("spin"), pytest.mark.skipif(
     SPIN is None or CC is None,
     reason="SPIN agreement needs `spin` and a C compiler (apt-get install spin gcc); "
-           f"found spin={SPIN}, cc={CC}")
+           f"found spin={SPIN}, cc={CC}")]
 
 
 # ---------------------------------------------------------------- running SPIN
@@ -309,22 +311,9 @@ def spec_model(path: str, scenario: str) -> Model:
     return reduce_model(d.model(d.scenario(scenario)))
 
 
-_RANDOM: list[Model] = []
-
-
 def random_models() -> list[Model]:
-    """N_RANDOM models from test_differential's strategy, the same ones on every run."""
-    if not _RANDOM:
-        from tests.checker.test_differential import models
-
-        @settings(max_examples=N_RANDOM, derandomize=True, database=None, deadline=None,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(models())
-        def collect(m: Model) -> None:
-            if len(_RANDOM) < N_RANDOM:
-                _RANDOM.append(m)
-        collect()
-    return _RANDOM
+    """N_RANDOM models from tests/strategies.py's ``models()``, the same ones on every run."""
+    return sample(N_RANDOM)
 
 
 class _Pool:

@@ -162,6 +162,7 @@ def test_quiet_still_prints_skip_reasons() -> None:
 
 
 # ------------------------------------------------------------------ PDR
+@pytest.mark.solver
 def test_pdr_invariant_names_places_not_program_counters() -> None:
     d = load_design(VACUOUS)
     model = reduce_model(d.model(d.scenario("sender-never-sends")))
@@ -220,6 +221,7 @@ def _violated_traces() -> list[tuple[str, dict]]:
     return out
 
 
+@pytest.mark.slow
 def test_every_violated_cell_loads_with_itf_py(_cwd: None) -> None:
     """Apalache's and Quint's ITF reader (itf-py) reads every counterexample of the shipped
     specs, and sees the same variables and values."""

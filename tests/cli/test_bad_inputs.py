@@ -51,6 +51,7 @@ def test_errors_quote_the_line_with_a_caret() -> None:
     assert lines[i + 1].index("^") == lines[i].index("nn")
 
 
+@pytest.mark.slow
 def test_real_process_on_every_corpus_file_prints_no_traceback() -> None:
     """One interpreter, the real entry point, every file: what CI's users would see."""
     code = (

@@ -26,6 +26,8 @@ from ruamel.yaml import YAML
 
 from flagcheck.checker.cli.main import main
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
 CI_DOC = ROOT / "docs" / "ci.md"

@@ -74,6 +74,7 @@ def reuse(shipped: DesignTable, monkeypatch: pytest.MonkeyPatch) -> DesignTable:
     return shipped
 
 
+@pytest.mark.slow
 def test_markdown_is_the_readme_table(run: tuple[Result, DesignTable]) -> None:
     r = run[0]
     assert r.exit_code == 1, r.output          # known-bad designs and the control violate
@@ -82,6 +83,7 @@ def test_markdown_is_the_readme_table(run: tuple[Result, DesignTable]) -> None:
         "`flagcheck compare specs/*.yaml --format markdown`\n" + r.output)
 
 
+@pytest.mark.slow
 def test_the_table_shows_names_summaries_and_the_control(shipped: DesignTable) -> None:
     md = render_compare_markdown(shipped).splitlines()
     head = [c.strip() for c in md[0].split("|")[1:-1]]

@@ -113,6 +113,7 @@ def test_strict_passes_a_design_that_reaches_its_code() -> None:
                      r"statements reached", r.output), r.output
 
 
+@pytest.mark.solver
 def test_bmc_only_run_says_coverage_not_computed() -> None:
     r = invoke("verify", f"{FIX}/vacuous.yaml", "--engine", "bmc", "--depth", "4", "--strict")
     assert r.exit_code == 0, r.output

@@ -90,6 +90,7 @@ def _load_and_check(path: Path) -> None:
         assert e.render()       # renders without raising
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(1000), deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.one_of(mutated(), st.text(max_size=200)))
@@ -99,6 +100,7 @@ def test_loader_never_crashes(workdir: Path, text: str) -> None:
     _load_and_check(path)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(150), deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(mutated())

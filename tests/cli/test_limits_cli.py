@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 BIG = Path(__file__).resolve().parent / "fixtures_limits" / "big.yaml"
 
 
@@ -35,6 +37,7 @@ def test_state_limit_is_unknown_with_the_states_reached() -> None:
     assert "holds" not in p.stdout and "proved" not in p.stdout
 
 
+@pytest.mark.solver
 def test_bmc_timeout_is_unknown_never_holds() -> None:
     p, _ = _run("--engine", "bmc", "--timeout", "1", "--depth", "400", "--property", "small")
     assert p.returncode == 3, p.stdout

@@ -12,6 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.solver
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTIFY = str(ROOT / "specs" / "notify-signal-5.11.yaml")
 DEPTH = re.compile(r"^progress: notify-signal-5\.11 × io-uring-pthread-join · "

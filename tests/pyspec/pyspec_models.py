@@ -1,8 +1,5 @@
-"""Tiny hand-built IR models whose state spaces and counterexamples are derived by hand.
-
-Named ``pyspec_models`` (not ``models``) because test directories have no ``__init__.py``
-and share one flat module namespace under pytest's default import mode.
-"""
+"""Tiny hand-built IR models whose state spaces and counterexamples are derived by hand
+(and ``naive``, the independent expression oracle)."""
 from __future__ import annotations
 
 from flagcheck.tlamodel.ir import (BOOL, FALSE, TRUE, Action, DeadlockFree, Expr, IntType,

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tests.budget import examples
 
 from flagcheck.pyspec.evaluate import compile_expr, evaluate
-from pyspec_models import naive
+from tests.pyspec.pyspec_models import naive
 from flagcheck.tlamodel.ir import BOOL, EnumType, Expr, IntType, SetType, const, mk, var
 
 SIG = EnumType("sig", ("SIGINT", "SIGUSR1", "SIGKILL"))

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-import pyspec_models as M
+from tests.pyspec import pyspec_models as M
 from flagcheck.pyspec.explicit import check, reachable_count
 from flagcheck.pyspec.replay import check_violation
 from flagcheck.tlamodel.ir import FALSE, IntType, Invariant, const, mk, var

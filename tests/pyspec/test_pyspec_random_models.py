@@ -2,74 +2,32 @@
 
 The oracle evaluates guards and updates with the naive tree walker (not pyspec) and
 computes distances by fixpoint relaxation (not BFS), so shortest depths, state counts,
-diameters and the meaning of ``unknown`` depths are all checked independently."""
+diameters and the meaning of ``unknown`` depths are all checked independently.  The models
+are tests/strategies.py's ``models(pcs=False)``: every step its own task, firing again
+whenever its guard holds, and a random terminal predicate, so runs loop and end anywhere."""
 from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.budget import examples
+from tests.pyspec.pyspec_models import naive
+from tests.strategies import models
 
 from flagcheck.pyspec.explicit import check
 from flagcheck.pyspec.replay import check_violation
-from pyspec_models import naive
-from flagcheck.tlamodel.ir import (BOOL, Action, DeadlockFree, Expr, IntType, Invariant, Model,
-                         StepInfo, VarDecl, const, mk, var)
-
-I4 = IntType(0, 3)
-A, B, F = var("a", I4), var("b", I4), var("f", BOOL)
-NAMES = ("a", "b", "f")
-
-
-@st.composite
-def atoms(draw) -> Expr:
-    c = const(draw(st.integers(0, 3)), I4)
-    return draw(st.sampled_from([
-        mk("eq", A, c), mk("lt", B, c), mk("le", A, B), F, mk("not", F), mk("ne", B, c)]))
-
-
-@st.composite
-def guards(draw) -> Expr:
-    return mk("and", *draw(st.lists(atoms(), max_size=2)))
-
-
-def int_rhs(draw, me: Expr, other: Expr) -> Expr:
-    return draw(st.sampled_from([
-        const(draw(st.integers(0, 3)), I4), other,
-        mk("ite", mk("lt", me, const(3, I4)), mk("add", me, const(1, I4)), const(0, I4), ty=I4),
-        mk("ite", mk("lt", const(0, I4), me), mk("sub", me, const(1, I4)), const(3, I4), ty=I4)]))
-
-
-@st.composite
-def models(draw) -> Model:
-    actions = []
-    for k in range(draw(st.integers(1, 4))):
-        upd = []
-        if draw(st.booleans()):
-            upd.append(("a", int_rhs(draw, A, B)))
-        if draw(st.booleans()):
-            upd.append(("b", int_rhs(draw, B, A)))
-        if draw(st.booleans()):
-            upd.append(("f", draw(st.sampled_from([mk("not", F), mk("eq", A, B),
-                                                    const(True, BOOL)]))))
-        actions.append(Action(k, f"T{k}", draw(guards()), tuple(upd), StepInfo(f"act{k}")))
-    init = (tuple(draw(st.sets(st.integers(0, 3), min_size=1, max_size=2))),
-            tuple(draw(st.sets(st.integers(0, 3), min_size=1, max_size=2))),
-            tuple(draw(st.sets(st.booleans(), min_size=1))))
-    bad = mk("and", mk("eq", A, const(draw(st.integers(0, 3)), I4)),
-             mk("eq", B, const(draw(st.integers(0, 3)), I4)))
-    return Model(name="random", vars=(VarDecl("a", I4), VarDecl("b", I4), VarDecl("f", BOOL)),
-                 init=init, actions=tuple(actions),
-                 properties=(Invariant("inv", mk("not", bad)), DeadlockFree("dl")),
-                 terminal=draw(atoms()))
+from flagcheck.tlamodel.ir import Model
 
 
 def oracle(m: Model):
     """Distances of all reachable states, by relaxation to a fixpoint."""
+    names = [v.name for v in m.vars]
+
     def env(s):
-        return dict(zip(NAMES, s))
+        return dict(zip(names, s))
 
     def succ(s):
         e = env(s)
@@ -77,7 +35,7 @@ def oracle(m: Model):
             if naive(act.guard, e):
                 t = dict(e)
                 t.update({n: naive(x, e) for n, x in act.updates})
-                yield tuple(t[n] for n in NAMES)
+                yield tuple(t[n] for n in names)
 
     dist = {s: 0 for s in itertools.product(*m.init)}
     changed = True
@@ -88,19 +46,20 @@ def oracle(m: Model):
                 if dist.get(t, 1 << 30) > d + 1:
                     dist[t] = d + 1
                     changed = True
-    inv = m.properties[0].expr
+    inv = m.property("inv").expr
     inv_bad = [d for s, d in dist.items() if not naive(inv, env(s))]
     dl_bad = [d for s, d in dist.items()
               if not any(True for _ in succ(s)) and not naive(m.terminal, env(s))]
-    return dist, {"inv": inv_bad, "dl": dl_bad}
+    return dist, {"inv": inv_bad, "deadlock": dl_bad}
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(300), deadline=None)
-@given(models(), st.one_of(st.none(), st.integers(0, 40)))
+@given(models(pcs=False), st.one_of(st.none(), st.integers(0, 40)))
 def test_bfs_matches_oracle(m, max_states):
     dist, bad = oracle(m)
     res = check(m, max_states=max_states)
-    for name in ("inv", "dl"):
+    for name in ("inv", "deadlock"):
         o = res[name]
         if o.status == "violated":
             assert bad[name] and o.depth == min(bad[name])           # shortest

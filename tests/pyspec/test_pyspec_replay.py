@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-import pyspec_models as M
+from tests.pyspec import pyspec_models as M
 from flagcheck.pyspec.explicit import check
 from flagcheck.pyspec.replay import ReplayError, check_violation, replay
 from flagcheck.pyspec.trace import Trace

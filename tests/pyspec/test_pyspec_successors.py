@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-import pyspec_models as M
+from tests.pyspec import pyspec_models as M
 from flagcheck.pyspec.successors import compile_model, enabled, fire, initial_states, is_deadlock
 from flagcheck.tlamodel.ir import (TRUE, Action, IntType, Model, StepInfo, VarDecl, const, mk, var)
 
@@ -95,11 +95,24 @@ def test_malformed_models_rejected():
 
 
 def test_reference_semantics_does_not_import_z3():
-    """pyspec is the oracle for the Z3 engines, so it must not depend on Z3 itself."""
+    """pyspec is the oracle for the Z3 engines, so it must not depend on Z3 itself, nor on
+    anything of checker (the import direction of docs/architecture.md)."""
     import subprocess
     import sys
-    from pathlib import Path
-    root = Path(__file__).resolve().parents[2]
-    code = ("import sys; import pyspec.evaluate, pyspec.successors, pyspec.explicit, "
-            "pyspec.replay; assert 'z3' not in sys.modules, 'z3 imported'")
-    subprocess.run([sys.executable, "-c", code], cwd=root, check=True)
+    code = ("import sys, pkgutil, importlib, flagcheck.pyspec as p\n"
+            "for m in pkgutil.iter_modules(p.__path__): importlib.import_module(f'{p.__name__}.{m.name}')\n"
+            "assert 'z3' not in sys.modules, 'z3 imported'\n"
+            "bad = sorted(m for m in sys.modules if m.startswith('flagcheck.checker'))\n"
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_front_end_imports_no_engine():
+    """tlamodel is the bottom of the import direction: neither pyspec nor checker."""
+    import subprocess
+    import sys
+    code = ("import sys, pkgutil, importlib, flagcheck.tlamodel as t\n"
+            "for m in pkgutil.iter_modules(t.__path__): importlib.import_module(f'{t.__name__}.{m.name}')\n"
+            "bad = sorted(m for m in sys.modules if m.startswith(('flagcheck.checker', 'flagcheck.pyspec')))\n"
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)

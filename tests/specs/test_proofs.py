@@ -16,6 +16,8 @@ import pytest
 from flagcheck.checker.verify import Options, verify
 from flagcheck.tlamodel.load import load_design
 
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
+
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 FIXED = ("coupled-5.9", "rfc-v3-signal-pending-split", "notify-signal-5.11")
 BUDGET = 300.0   # seconds: a generous ceiling against a hung solver, not a speed target

@@ -175,6 +175,8 @@ HAND_MADE = {
 }
 
 
+@pytest.mark.slow
+@pytest.mark.spin
 @needs_spin
 @pytest.mark.parametrize("name", sorted(HAND_MADE))
 def test_spin_agrees_on_hand_made_models(name: str, tmp_path: Path) -> None:

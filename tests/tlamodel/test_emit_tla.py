@@ -2,7 +2,7 @@
 
 No SANY here: tla2tools.jar is not served by any package registry this project can reach.
 What is checked instead, for every design × scenario in specs/ (reduced, as the engines see
-it) and for random IR models from test_differential's strategy:
+it) and for random IR models from tests/strategies.py's ``models()``:
 
 1. Syntax, twice, with two independent parsers from PyPI:
    * ``tree-sitter-tlaplus`` (the TLA+ Foundation's grammar, the one the VS Code extension
@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.budget import examples
+from tests.strategies import sample
 
 from flagcheck.pyspec.evaluate import evaluate
 from flagcheck.pyspec.successors import compiled, initial_states, is_deadlock
@@ -502,29 +502,18 @@ def spec_model(path: str, scen: str) -> Model:
     return reduce_model(d.model(d.scenario(scen)))
 
 
-_RANDOM: list[Model] = []
-
-
 def random_models() -> list[Model]:
-    if not _RANDOM:
-        from tests.checker.test_differential import models
-
-        @settings(max_examples=N_RANDOM, derandomize=True, database=None, deadline=None,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(models())
-        def collect(m: Model) -> None:
-            if len(_RANDOM) < N_RANDOM:
-                _RANDOM.append(m)
-        collect()
-    return _RANDOM
+    return sample(N_RANDOM)
 
 
 # ---------------------------------------------------------------- tests
+@pytest.mark.slow
 @pytest.mark.parametrize("case", spec_cases(), ids=lambda c: f"{Path(c[0]).stem}-{c[1]}")
 def test_shipped_specs_export_to_tla_with_the_same_meaning(case: tuple[str, str]) -> None:
     check_semantics(spec_model(*case))
 
 
+@pytest.mark.slow
 def test_random_models_export_to_tla_with_the_same_meaning() -> None:
     for m in random_models():
         check_semantics(m)
@@ -556,6 +545,7 @@ def test_module_layout() -> None:
     assert "\\* a4: pause > schedule" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["coupled-5.9:oleg-on-cpu", "rfc-v2-tif-taskwork:oleg-lost-signal",
                                    "edge", "random"])
 def test_lr_parser_accepts_the_modules(which: str) -> None:

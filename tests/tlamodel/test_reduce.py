@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.budget import examples
+from tests.strategies import models
 
 from flagcheck.pyspec import explicit
 from flagcheck.pyspec.replay import check_violation
@@ -36,6 +37,7 @@ def _same_verdicts(m: Model) -> Model:
     return r
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("design, scenario", CASES, ids=[f"{d.stem}:{s}" for d, s in CASES])
 def test_reduction_keeps_every_verdict_of_the_shipped_specs(design: Path, scenario: str) -> None:
     d = load_design(design)
@@ -52,12 +54,8 @@ def test_reduction_shortens_olegs_counterexample() -> None:
     assert (before.depth, after.depth) == (24, 18)
 
 
-def _random_models():  # imported lazily: the strategy lives with the differential test
-    from tests.checker.test_differential import models
-    return models()
-
-
+@pytest.mark.slow
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_random_models())
+@given(models())
 def test_reduction_keeps_verdicts_on_random_models(m: Model) -> None:
     _same_verdicts(m)

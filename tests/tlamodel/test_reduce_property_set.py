@@ -20,6 +20,8 @@ from flagcheck.pyspec import explicit
 from flagcheck.tlamodel.load import load_design
 from flagcheck.tlamodel.reduce import reduce_model
 
+pytestmark = pytest.mark.slow
+
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 ALL = ("no_lost_signal", "no_deadlock", "task_work_runs", "signals_delivered", "assertions")
 

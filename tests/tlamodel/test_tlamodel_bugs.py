@@ -9,7 +9,7 @@ import pytest
 
 from flagcheck.pyspec.explicit import check
 from flagcheck.tlamodel.errors import DesignError
-from tlm_util import actions_of, assert_at, design, design_error, finals
+from tests.tlamodel.tlm_util import actions_of, assert_at, design, design_error, finals
 
 
 def test_return_from_procedure_inlined_in_atomic():

@@ -5,7 +5,7 @@ import pytest
 
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.load import load_design
-from tlm_util import FIX, assert_at, design_error
+from tests.tlamodel.tlm_util import FIX, assert_at, design_error
 
 
 @pytest.mark.parametrize("fixture, line, col, phrase, hint", [

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flagcheck.pyspec.explicit import check
 from flagcheck.tlamodel.spec import Expectation
-from tlm_util import actions_of, assert_at, design, design_error, finals, model
+from tests.tlamodel.tlm_util import actions_of, assert_at, design, design_error, finals, model
 
 
 def test_library_behaviour_without_overrides():

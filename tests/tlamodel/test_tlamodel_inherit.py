@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from flagcheck.checker.cli.main import main
 from flagcheck.pyspec.explicit import check
-from tlm_util import FIX, assert_at, design, design_error
+from tests.tlamodel.tlm_util import FIX, assert_at, design, design_error
 
 INH = FIX / "inherit"
 

@@ -6,7 +6,8 @@ import pytest
 from flagcheck.pyspec.explicit import check
 from flagcheck.pyspec.successors import enabled, fire, initial_states
 from flagcheck.tlamodel.ir import IntType
-from tlm_util import actions_of, design, error_message, explore, finals, model, reachable, values
+from tests.tlamodel.tlm_util import (actions_of, design, error_message, explore, finals, model,
+                                    reachable, values)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 
 from flagcheck.tlamodel import syntax_tree as A
 from flagcheck.tlamodel.errors import DesignError
-from tlm_util import FIX, assert_at, design
+from tests.tlamodel.tlm_util import FIX, assert_at, design
 
 
 def sx(e: A.AExpr) -> str:
