@@ -94,6 +94,7 @@ def test_the_table_shows_names_summaries_and_the_control(shipped: DesignTable) -
     assert load_design(SPECS / "coupled-5.9.yaml").spec.summary in coupled
 
 
+@pytest.mark.slow
 def test_which_cells_are_violated_and_by_what(shipped: DesignTable) -> None:
     bad = {(d, s): re.sub(r"@\d+", "", shipped.scenario_cell(d, s).text)
            for d in shipped.designs for s in shipped.scenarios
@@ -161,6 +162,7 @@ def _readable(out: str, c: DesignTable, width: int) -> None:
         assert s in words, (s, out)
 
 
+@pytest.mark.slow
 def test_text_at_100_columns_lists_each_design(shipped: DesignTable) -> None:
     out = _render(shipped, 100)
     _readable(out, shipped, 100)

@@ -32,6 +32,7 @@ def rows(doc: dict, change: str) -> set[tuple[str, str]]:
     return {(r["scenario"], r["property"]) for r in c["rows"] if r["change"] == change}
 
 
+@pytest.mark.slow
 def test_rfc_v2_is_worse_than_5_11_on_olegs_scenario(tmp_path: Path) -> None:
     out = tmp_path / "gate.json"
     r = invoke("gate", "--base", BASE, PROPOSAL, "--format", "json", "-o", str(out))
@@ -53,6 +54,7 @@ def test_rfc_v2_is_worse_than_5_11_on_olegs_scenario(tmp_path: Path) -> None:
     assert new["base"]["status"] == "proved" and new["proposal"]["counterexample"]["states"]
 
 
+@pytest.mark.slow
 def test_swapped_the_fix_passes_and_says_what_got_better() -> None:
     r = invoke("gate", "--base", PROPOSAL, BASE, "--format", "json")
     assert r.exit_code == 0, r.output

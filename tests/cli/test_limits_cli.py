@@ -19,6 +19,7 @@ def _run(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     return p, time.monotonic() - t0
 
 
+@pytest.mark.slow
 def test_million_state_scenario_with_a_two_second_timeout_is_unknown_within_5s() -> None:
     # 'small' is violated only ~600 steps deep: no engine can settle it in 2 s.  Read from
     # the JSON report, which a busy machine cannot wrap or reflow like the terminal table.
@@ -37,6 +38,7 @@ def test_state_limit_is_unknown_with_the_states_reached() -> None:
     assert "holds" not in p.stdout and "proved" not in p.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.solver
 def test_bmc_timeout_is_unknown_never_holds() -> None:
     p, _ = _run("--engine", "bmc", "--timeout", "1", "--depth", "400", "--property", "small")
@@ -44,6 +46,7 @@ def test_bmc_timeout_is_unknown_never_holds() -> None:
     assert "unknown" in p.stdout and "holds" not in p.stdout
 
 
+@pytest.mark.slow
 def test_memory_limit_is_unknown_never_holds() -> None:
     p, _ = _run("--engine", "explicit", "--max-memory", "300", "--property", "small")
     assert p.returncode == 3, p.stdout + p.stderr

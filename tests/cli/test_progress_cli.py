@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.solver
+pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTIFY = str(ROOT / "specs" / "notify-signal-5.11.yaml")

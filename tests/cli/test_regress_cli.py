@@ -4,9 +4,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from flagcheck.checker.cli.main import main
+
+pytestmark = pytest.mark.slow
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 

@@ -120,7 +120,8 @@ def test_the_pinned_depth_is_the_reference_depth(oleg_depth: int) -> None:
     assert oleg_run(reduce=False)[1].depth == OLEG_RFC_V2_DEPTH_UNREDUCED
 
 
-@pytest.mark.parametrize("engine", [pytest.param("bmc", marks=pytest.mark.solver), "explicit", None],
+@pytest.mark.parametrize("engine", [pytest.param("bmc", marks=[pytest.mark.solver, pytest.mark.slow]),
+                                    "explicit", None],
                          ids=["bmc", "explicit", "default"])
 def test_rfc_v2_loses_the_signal_and_shows_the_trace(engine: str | None, oleg_depth: int) -> None:
     # Every engine reports the reference (explicit BFS) depth: bmc and explicit agree on
@@ -167,6 +168,7 @@ def test_rfc_v2_loses_the_signal_and_shows_the_trace(engine: str | None, oleg_de
 
 
 # ------------------------------------------------------------------ holds: exit 0
+@pytest.mark.slow
 @pytest.mark.solver
 def test_notify_signal_holds_with_bmc(oleg_depth: int) -> None:
     # Deep enough to contain RFC v2's counterexample (and a few steps more); the design's

@@ -10,6 +10,8 @@ import pytest
 
 from flagcheck.pyspec.outcome import Certificate
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -44,7 +44,9 @@ def _tmp_design(tmp_path: Path, run: str, extra: str = "") -> Model:
 
 
 @pytest.mark.parametrize("design", DESIGNS)
-@pytest.mark.parametrize("scenario", ["oleg-lost-signal", "oleg-on-cpu", "group-shared-signal"])
+@pytest.mark.parametrize("scenario", ["oleg-lost-signal",
+                                      pytest.param("oleg-on-cpu", marks=pytest.mark.slow),
+                                      pytest.param("group-shared-signal", marks=pytest.mark.slow)])
 def test_work_queued_on_a_task_that_exits_is_run(design: str, scenario: str) -> None:
     # these were violated on every design: T finished, A's work arrived after (or before) it
     o = explicit.check(_model(design, scenario), ["task_work_runs"])["task_work_runs"]
