@@ -32,18 +32,11 @@ FIXTURES = ROOT / "tests" / "cli" / "fixtures_formats"
 RFC_V2 = "specs/rfc-v2-tif-taskwork.yaml"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cwd() -> None:
-    # design paths are shown relative to the working directory; run from the repo root
-    import os
-    old = os.getcwd()
-    os.chdir(ROOT)
-    yield
-    os.chdir(old)
+pytestmark = pytest.mark.usefixtures("at_repo_root")
 
 
 @pytest.fixture(scope="module")
-def rfc_report(_cwd: None) -> Report:
+def rfc_report(at_repo_root: None) -> Report:
     d = load_design(RFC_V2)
     vs = verify(d, ("oleg-lost-signal",), (), Options(engine="explicit"))
     cov = coverage.of_run(d, vs, "explicit")
@@ -51,7 +44,7 @@ def rfc_report(_cwd: None) -> Report:
 
 
 @pytest.fixture(scope="module")
-def vacuous_report(_cwd: None) -> Report:
+def vacuous_report(at_repo_root: None) -> Report:
     d = load_design(FIXTURES.relative_to(ROOT) / "vacuous.yaml")
     vs = verify(d, (), (), Options(engine="explicit"))
     cov = coverage.of_run(d, vs, "explicit")
@@ -59,7 +52,7 @@ def vacuous_report(_cwd: None) -> Report:
 
 
 @pytest.fixture(scope="module")
-def unknown_report(_cwd: None) -> Report:
+def unknown_report(at_repo_root: None) -> Report:
     d = load_design(RFC_V2)
     vs = verify(d, ("oleg-on-cpu",), (), Options(engine="explicit", max_states=10))
     return report_of(d, vs, "header", [], exit_code(vs))
@@ -171,7 +164,7 @@ def test_itf_trace_encodes_every_state_and_step(rfc_report: Report) -> None:
     check_violation(model, back, v.property)
 
 
-def test_json_is_deterministic(rfc_report: Report, _cwd: None) -> None:
+def test_json_is_deterministic(rfc_report: Report, at_repo_root: None) -> None:
     d = load_design(RFC_V2)
     again = verify(d, ("oleg-lost-signal",), (), Options(engine="explicit"))
     other = report_of(d, again, "header", coverage.of_run(d, again, "explicit"), exit_code(again))
@@ -380,7 +373,7 @@ def test_real_design_has_no_vacuity_warnings(rfc_report: Report) -> None:
 
 
 @pytest.mark.solver
-def test_bmc_runs_say_coverage_is_not_computed(_cwd: None) -> None:
+def test_bmc_runs_say_coverage_is_not_computed(at_repo_root: None) -> None:
     d = load_design(FIXTURES.relative_to(ROOT) / "vacuous.yaml")
     vs = verify(d, (), ("no_lost_signal",), Options(engine="bmc", depth=3))
     (cov,) = coverage.of_run(d, vs, "bmc")
@@ -390,7 +383,7 @@ def test_bmc_runs_say_coverage_is_not_computed(_cwd: None) -> None:
     assert doc == {"scenario": "sender-never-sends", "computed": False, "reason": cov.reason}
 
 
-def test_coverage_stops_at_the_state_limit(_cwd: None) -> None:
+def test_coverage_stops_at_the_state_limit(at_repo_root: None) -> None:
     d = load_design(RFC_V2)
     spec = d.scenario("oleg-lost-signal")
     cov = coverage.analyse(d.model(spec), spec.name, spec.run, ["no_lost_signal"], max_states=5)
@@ -398,7 +391,7 @@ def test_coverage_stops_at_the_state_limit(_cwd: None) -> None:
     assert not cov.findings            # a partial exploration proves nothing unreached
 
 
-def test_a_search_cut_short_computes_no_coverage(_cwd: None) -> None:
+def test_a_search_cut_short_computes_no_coverage(at_repo_root: None) -> None:
     d = load_design(RFC_V2)
     vs = verify(d, ("oleg-on-cpu",), (), Options(engine="explicit", max_states=10))
     assert {v.status for v in vs} == {"unknown"}

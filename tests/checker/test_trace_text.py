@@ -34,13 +34,7 @@ VACUOUS = "tests/cli/fixtures_formats/vacuous.yaml"
 _COMMENT = re.compile(r"(#|//)[^\n]*")     # the design language's comments
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cwd() -> None:
-    import os
-    old = os.getcwd()
-    os.chdir(ROOT)
-    yield
-    os.chdir(old)
+pytestmark = pytest.mark.usefixtures("at_repo_root")
 
 
 def _run(path: str, *scenarios: str):  # noqa: ANN202
@@ -50,12 +44,12 @@ def _run(path: str, *scenarios: str):  # noqa: ANN202
 
 
 @pytest.fixture(scope="module")
-def rfc(_cwd: None):  # noqa: ANN201
+def rfc(at_repo_root: None):  # noqa: ANN201
     return _run(RFC_V2, "oleg-lost-signal")
 
 
 @pytest.fixture(scope="module")
-def merged(_cwd: None):  # noqa: ANN201
+def merged(at_repo_root: None):  # noqa: ANN201
     return _run(MERGED)
 
 
@@ -183,7 +177,7 @@ def test_place_text_picks_the_shorter_side() -> None:
 
 
 # ------------------------------------------------------------------ coverage
-def test_coverage_names_every_unreached_place(_cwd: None) -> None:
+def test_coverage_names_every_unreached_place(at_repo_root: None) -> None:
     _, vs, report = _run(VACUOUS)
     c = report.coverage[0]
     missed = c.unreached()
@@ -222,7 +216,7 @@ def _violated_traces() -> list[tuple[str, dict]]:
 
 
 @pytest.mark.slow
-def test_every_violated_cell_loads_with_itf_py(_cwd: None) -> None:
+def test_every_violated_cell_loads_with_itf_py(at_repo_root: None) -> None:
     """Apalache's and Quint's ITF reader (itf-py) reads every counterexample of the shipped
     specs, and sees the same variables and values."""
     traces = _violated_traces()
