@@ -50,9 +50,14 @@ def _source_line(loc: SourceLoc | None) -> str | None:
         return None
     lines = _LINES.get(loc.file)
     if lines is None:
+        # only a regular file of modest size: quoting a line must never block on a FIFO
+        # or read a device without end
         try:
-            lines = Path(loc.file).read_text(errors="replace").splitlines()
-        except OSError:
+            path = Path(loc.file)
+            if not path.is_file() or path.stat().st_size > 50_000_000:
+                return None
+            lines = path.read_text(errors="replace").splitlines()
+        except (OSError, ValueError):
             return None
         _LINES[loc.file] = lines
     if 1 <= loc.line <= len(lines):

@@ -14,7 +14,7 @@ from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.ir import SourceLoc
 from flagcheck.tlamodel.records import DefineSpec, ProcSpec, PropSpec, SpecFile, VarSpec
 from flagcheck.tlamodel.spec import read_spec
-from flagcheck.tlamodel.yamlfile import load_yaml
+from flagcheck.tlamodel.yamlfile import file_kind, load_yaml
 
 
 def packaged_specs() -> Path:
@@ -66,6 +66,7 @@ class Resolver:
                               hint="use a path relative to the design's folder, or pass "
                                    "--allow-path DIR")
         bases = [Path(from_file).resolve().parent] + self.roots
+        odd: Path | None = None
         for base in bases:
             cand = (base / p).resolve()
             if cand.is_file():
@@ -73,6 +74,13 @@ class Resolver:
                     raise DesignError(f"{what} path {ref!r} leaves the design's folder", loc,
                                       hint="pass --allow-path DIR to allow files elsewhere")
                 return cand
+            if odd is None and cand.exists() and (self.allow_any or any(
+                    cand.is_relative_to(r) for r in self.roots)):
+                odd = cand
+        if odd is not None:
+            # it exists but is a directory, FIFO or device: say so rather than "not found"
+            raise DesignError(f"{what} path {ref!r} is {file_kind(odd.stat().st_mode)}; "
+                              "expected a regular YAML file", loc)
         raise DesignError(f"{what} file {ref!r} not found", loc,
                           hint="searched " + ", ".join(str(b) for b in bases[:3]))
 

@@ -5,6 +5,8 @@ not), rejects duplicate keys, and never constructs arbitrary Python objects.
 """
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,71 @@ from flagcheck.tlamodel.errors import DesignError, remember_source
 from flagcheck.tlamodel.ir import SourceLoc
 from flagcheck.tlamodel.syntax import CodeRef
 
-MAX_FILE_BYTES = 2_000_000
+#: design, library and scenario files larger than this are refused before they are read
+#: (a mistaken argument such as a log or an image should not be parsed for minutes)
+DEFAULT_MAX_FILE_MB = 10
+#: the environment variable that raises (or lowers) the limit, in megabytes
+MAX_FILE_ENV = "FLAGCHECK_MAX_FILE_MB"
+#: alias expansion limit: how many nodes a document may have once every ``*alias`` is
+#: expanded.  ruamel shares aliased nodes, so a "billion laughs" file loads quickly, but
+#: anything that later walks or prints it (a ``doc:`` string, a hash) would expand it
+MAX_EXPANDED_NODES = 200_000
+
+
+def max_file_bytes() -> int:
+    """The size limit in bytes: FLAGCHECK_MAX_FILE_MB megabytes, else the default."""
+    raw = os.environ.get(MAX_FILE_ENV, "").strip()
+    if raw:
+        try:
+            mb = float(raw)
+        except ValueError:
+            raise DesignError(f"{MAX_FILE_ENV}={raw!r} is not a number of megabytes") from None
+        if not mb > 0 or mb != mb or mb == float("inf"):
+            raise DesignError(f"{MAX_FILE_ENV}={raw!r} must be a positive number of megabytes")
+        return int(mb * 1_000_000)
+    return DEFAULT_MAX_FILE_MB * 1_000_000
+
+
+def file_kind(mode: int) -> str:
+    """A file type in words, for refusing anything but a regular file."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_regular_file(path: Path, shown: str) -> bytes:
+    """The bytes of ``path``, which must be a regular file within the size limit.
+
+    Checked with ``os.stat`` before opening: opening a FIFO blocks until a writer comes,
+    and a device such as /dev/zero never ends, so either would hang or exhaust memory.
+    The read itself is bounded too, in case the file grows after the check.
+    """
+    limit = max_file_bytes()
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise DesignError(f"cannot read {shown}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise DesignError(f"{shown} is {file_kind(st.st_mode)}; expected a regular YAML file")
+    too_big = (f"; files are limited to {limit // 1_000_000 or limit} "
+               f"{'MB' if limit >= 1_000_000 else 'bytes'} (set {MAX_FILE_ENV} to change it)")
+    if st.st_size > limit:
+        raise DesignError(f"{shown} is {st.st_size} bytes" + too_big)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as e:
+        raise DesignError(f"cannot read {shown}: {e.strerror}") from None
+    if len(raw) > limit:
+        raise DesignError(f"{shown} is over {limit} bytes" + too_big)
+    return raw
 
 
 class YamlDoc:
@@ -97,13 +163,7 @@ class YamlDoc:
 
 def load_yaml(path: Path, shown: str | None = None) -> YamlDoc:
     shown = shown or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise DesignError(f"cannot read {shown}: {e.strerror}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise DesignError(f"{shown} is {len(raw)} bytes; design files are limited to "
-                          f"{MAX_FILE_BYTES} bytes", SourceLoc(shown, 1, 1))
+    raw = read_regular_file(path, shown)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
