@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Callable
 
 from flagcheck.checker.engines import portfolio
-from flagcheck.checker.engines.registry import AUTO_RACE, ENGINES, Settings, runner, runners
+from flagcheck.checker.engines.registry import (AUTO_RACE, ENGINES, REGISTRY, Settings, runner,
+                                                runners)
 from flagcheck.checker.report.itf import BadTrace, Mismatch, ReplayResult, Saved, decode_trace
 from flagcheck.checker.verdict import Verdict
 from flagcheck.pyspec import explicit
@@ -38,7 +39,7 @@ class Options:
     max_states: int | None = None
     seed: int = 0
     reduce: bool = True               # merge task-private steps (tlamodel.reduce)
-    max_memory: int | None = None     # MB of address space for the whole run
+    max_memory: int | None = None     # MB of address space of each engine process
 
 
 def select_scenarios(design: Design, refs: tuple[str, ...]) -> list[SpecFile]:
@@ -52,7 +53,7 @@ def select_scenarios(design: Design, refs: tuple[str, ...]) -> list[SpecFile]:
 
 def _settings(opts: Options, depth: int) -> Settings:
     return Settings(depth=depth, timeout=opts.timeout, max_states=opts.max_states,
-                    seed=opts.seed)
+                    seed=opts.seed, max_memory=opts.max_memory)
 
 
 def run_engine(model: Model, props: list[str], opts: Options, depth: int,
@@ -68,6 +69,8 @@ def run_engine(model: Model, props: list[str], opts: Options, depth: int,
 
 def _run_engine(model: Model, props: list[str], opts: Options, depth: int,
                 progress: ProgressHook | None) -> dict[str, Outcome]:
+    if opts.max_memory is not None:
+        return _run_capped(model, props, opts, depth, progress)
     if opts.engine != "auto":
         return runner(opts.engine, _settings(opts, depth))(model, props, progress=progress)
     # A short explicit search in this process first: most scenarios are small enough for it
@@ -90,16 +93,24 @@ def _run_engine(model: Model, props: list[str], opts: Options, depth: int,
     return {n: replace(o, engine="auto", via=o.answered_by) for n, o in best.items()}
 
 
-def limit_memory(mb: int | None) -> None:
-    """Cap the address space (inherited by engine processes); exceeding it gives unknown."""
-    if mb is None:
-        return
-    import resource
-    soft = mb * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+def _run_capped(model: Model, props: list[str], opts: Options, depth: int,
+                progress: ProgressHook | None) -> dict[str, Outcome]:
+    """Run under ``--max-memory``: every search in a process of its own that caps its own
+    address space, none in this one.
+
+    Why not cap this process: libz3 crashes (SIGSEGV) instead of failing cleanly when it
+    cannot allocate a new context, and Python's own allocator can fail where no
+    MemoryError can be raised.  In an engine process either ends only that process; the
+    race reports it, and the properties are unknown.  ``auto`` skips its in-process quick
+    pass here, for the same reason: no search may run uncapped."""
+    names = AUTO_RACE if opts.engine == "auto" else (opts.engine,)
+    engines = runners(_settings(opts, depth), names)
+    out = portfolio.race(model, props, engines, opts.timeout, progress, limit_mb=opts.max_memory)
+    if opts.engine == "auto":
+        return {n: replace(o, engine="auto", via=o.answered_by) for n, o in out.items()}
+    # an outcome the race made up for a crashed engine is still that engine's answer
+    return {n: o if o.engine in REGISTRY else replace(o, engine=opts.engine)
+            for n, o in out.items()}
 
 
 def replayed(model: Model, out: Outcome) -> tuple[Outcome, EndOfRun | None]:
@@ -170,7 +181,6 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
         if p not in known:
             raise DesignError(f"unknown property '{p}'", hint=did_you_mean(p, known))
     depth = opts.depth if opts.depth is not None else design.bound
-    limit_memory(opts.max_memory)
     verdicts: list[Verdict] = []
     for scen in select_scenarios(design, scenario_refs):
         model = design.model(scen, prop_filter)

@@ -99,7 +99,8 @@ def engine_options(*, limits: bool = False) -> Callable[[F], F]:
         if limits:
             options.append(click.option(
                 "--max-memory", type=click.IntRange(64), default=None, metavar="MB",
-                help="Address-space limit; running out gives unknown, never holds."))
+                help="Address-space limit of each engine process; running out gives unknown,"
+                     " never holds."))
         options.append(click.option("--max-states", type=click.IntRange(1), default=None,
                                     help="State limit for the explicit engine."))
         if limits:

@@ -27,6 +27,9 @@ from flagcheck.tlamodel.ir import Model
 
 Runner = Callable[[Model, list[str]], dict[str, Outcome]]
 
+#: seconds between checks that every racing process is still alive
+_POLL = 0.25
+
 
 def definitive(o: Outcome) -> bool:
     return o.status == "violated" or (o.status == "holds" and o.exhaustive)
@@ -43,8 +46,14 @@ class _QueueHook:
 
 
 def _child(q: "mp.Queue[tuple[str, object]]", name: str, runner: Runner,
-           model: Model, props: list[str], report: bool = False) -> None:
+           model: Model, props: list[str], report: bool = False,
+           limit_mb: int | None = None) -> None:
     try:
+        if limit_mb is not None:
+            # The queue's feeder thread needs a stack (8 MB of address space): start it
+            # before the cap, or the result could not be sent back.  ``None`` is ignored.
+            q.put((name, None))
+            limit_address_space(limit_mb)
         if report:
             q.put((name, runner(model, props, progress=_QueueHook(q, name))))  # type: ignore[call-arg]
         else:
@@ -53,16 +62,46 @@ def _child(q: "mp.Queue[tuple[str, object]]", name: str, runner: Runner,
         q.put((name, f"{type(e).__name__}: {e}"))
 
 
+def limit_address_space(mb: int) -> None:
+    """Cap this process's address space at ``mb`` MB (never above the hard limit).
+
+    Called in engine processes only, never in the CLI's own: libz3 cannot survive a failed
+    allocation while it creates a context (``Z3_mk_context`` returns NULL and the Python
+    binding dereferences it: SIGSEGV), so a cap low enough to hit that must kill an engine
+    process, which the parent reports as unknown, not the run."""
+    import resource
+    soft = mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _death(p: "mp.process.BaseProcess", limit_mb: int | None) -> str:
+    """Why an engine process ended without a result (a crash or a failed start)."""
+    code = p.exitcode
+    how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+    if limit_mb is None:
+        return f"engine crashed: {how}"
+    # under a cap the likeliest cause is the cap (libz3 crashes on a failed allocation)
+    return f"memory limit {limit_mb} MB reached (engine crashed: {how})"
+
+
 def race(model: Model, props: list[str], runners: dict[str, Runner],
-         timeout: float | None, progress: ProgressHook | None = None) -> dict[str, Outcome]:
+         timeout: float | None, progress: ProgressHook | None = None,
+         limit_mb: int | None = None) -> dict[str, Outcome]:
     """Run every engine at once; return, per property, the best outcome (see module doc).
 
     ``progress``: called in this process with each engine's reports, ``engine`` set to the
-    racing engine's name (a runner must then accept a ``progress`` keyword)."""
+    racing engine's name (a runner must then accept a ``progress`` keyword).
+    ``limit_mb``: each engine process caps its own address space at this many MB; one
+    that dies (a signal, or a start that failed under the cap) counts as an engine
+    failure, so every property still gets an outcome."""
     ctx = mp.get_context("spawn")      # fork + a live Z3 context in the parent is unsafe
     q: "mp.Queue[tuple[str, object]]" = ctx.Queue()
     procs = {name: ctx.Process(target=_child, args=(q, name, r, model, props,
-                                                    progress is not None), daemon=True)
+                                                    progress is not None, limit_mb),
+                               daemon=True)
              for name, r in runners.items()}
     for p in procs.values():
         p.start()
@@ -71,15 +110,26 @@ def race(model: Model, props: list[str], runners: dict[str, Runner],
     # engines watch their own clocks; the grace covers process start-up and the reply
     deadline = None if timeout is None else time.monotonic() + timeout + 1.0
     pending = set(procs)
+    silent: set[str] = set()
     try:
         while pending and not all(n in best and definitive(best[n]) for n in props):
             wait = None if deadline is None else deadline - time.monotonic()
             if wait is not None and wait <= 0:
                 break             # progress reports must not keep a late race going
             try:
-                name, res = q.get(timeout=wait)
+                # poll, so that a process that died without a word cannot stall the race
+                name, res = q.get(timeout=_POLL if wait is None else min(wait, _POLL))
             except queue.Empty:
-                break
+                # a process seen dead at the previous poll has had a whole poll to have
+                # its last messages read (they are in the pipe before it exits): it died
+                # without a result
+                for n in sorted(silent & pending):
+                    pending.discard(n)
+                    failures.append(f"{n}: {_death(procs[n], limit_mb)}")
+                silent = {n for n in pending if procs[n].exitcode is not None}
+                continue
+            if res is None:
+                continue
             if isinstance(res, Progress):
                 if progress is not None and name in pending:
                     # a report from inside an engine (PDR's BMC replay) keeps its own name

@@ -29,6 +29,7 @@ class Settings:
     timeout: float | None             # seconds for the whole call
     max_states: int | None            # the explicit search's state limit
     seed: int                         # Z3's random seed
+    max_memory: int | None = None     # MB of address space of the engine's process
 
 
 #: an engine's check function: the model, the properties, the run's settings, the hook
@@ -90,7 +91,29 @@ class Runner:
 
     def __call__(self, model: Model, properties: list[str],
                  progress: ProgressHook | None = None) -> dict[str, Outcome]:
-        return REGISTRY[self.name](model, properties, self.settings, progress)
+        try:
+            return REGISTRY[self.name](model, properties, self.settings, progress)
+        except Exception as e:
+            if not out_of_memory(e):
+                raise
+            # here, not in each engine: running out of memory is the same answer wherever
+            # the search stood, and no engine can finish a property after it
+            why = (f"memory limit {self.settings.max_memory} MB reached"
+                   if self.settings.max_memory is not None else "out of memory")
+            return {p: Outcome(p, "unknown", -1, engine=self.name, reason=why)
+                    for p in properties}
+
+
+def out_of_memory(e: BaseException) -> bool:
+    """Did a search fail for want of memory?  Python says MemoryError; Z3 raises a
+    ``Z3Exception`` whose message (bytes or str, by version) says "out of memory"."""
+    if isinstance(e, MemoryError):
+        return True
+    if type(e).__name__ != "Z3Exception":   # checked by name: z3 is not imported here
+        return False
+    value = getattr(e, "value", e)
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    return "out of memory" in text.lower()
 
 
 #: what ``--engine`` accepts: the strategy ``auto`` (checker.verify) and every engine

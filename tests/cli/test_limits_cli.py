@@ -52,3 +52,38 @@ def test_memory_limit_is_unknown_never_holds() -> None:
     assert p.returncode == 3, p.stdout + p.stderr
     assert "unknown (memory limit 300 MB" in p.stdout
     assert "holds" not in p.stdout and "proved" not in p.stdout
+
+
+
+NOTIFY = Path(__file__).resolve().parents[2] / "specs" / "notify-signal-5.11.yaml"
+
+
+def _memory_unknown(engine: str, mb: int, scenario: str) -> None:
+    """The run ends by itself (no signal, no internal error, no traceback) and every
+    checked property is unknown for want of memory."""
+    p = subprocess.run([sys.executable, "-m", "flagcheck.checker.cli", "verify", str(NOTIFY),
+                        "--engine", engine, "--max-memory", str(mb), "-s", scenario,
+                        "--format", "json"],
+                       capture_output=True, text=True, timeout=300)   # a hang guard only
+    out = p.stdout + p.stderr
+    assert p.returncode == 3, out                     # not < 0, not 139: no signal
+    assert "internal error" not in out and "Traceback" not in out, out
+    checked = [v for v in json.loads(p.stdout)["verdicts"] if v["status"] != "skipped"]
+    assert checked, out
+    for v in checked:
+        assert v["status"] == "unknown" and f"memory limit {mb} MB" in v["reason"], v
+
+
+@pytest.mark.slow
+@pytest.mark.solver
+@pytest.mark.parametrize("engine", ["bmc", "kind"])
+def test_a_memory_limit_too_small_for_z3_is_unknown_not_a_crash(engine: str) -> None:
+    # 64 MB is below what loading Z3 needs; libz3 segfaults when it cannot allocate a context
+    _memory_unknown(engine, 64, "oleg-lost-signal")
+
+
+@pytest.mark.slow
+@pytest.mark.solver
+def test_z3_running_out_of_memory_is_unknown() -> None:
+    # 150 MB loads Z3 but not the io_uring scenario's solver: no internal error
+    _memory_unknown("bmc", 150, "io-uring-pthread-join")

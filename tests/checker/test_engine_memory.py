@@ -1,0 +1,83 @@
+"""Running out of memory is an unknown, whichever way it shows: a MemoryError, Z3's
+``out of memory`` exception, or an engine process killed by a signal under the cap."""
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass
+
+import pytest
+import z3
+
+from flagcheck.checker.engines import portfolio, registry
+from flagcheck.checker.engines.registry import Runner, Settings, out_of_memory
+from flagcheck.checker.verify import Options, run_engine
+from tests.checker import models as M
+
+MODEL = M.counter_race(2)
+PROPS = ["count_ok", "no_deadlock"]
+
+
+def _z3_oom(model, props, settings, progress):  # noqa: ANN001, ANN202
+    raise z3.Z3Exception(b"out of memory")
+
+
+def _other_z3_error(model, props, settings, progress):  # noqa: ANN001, ANN202
+    raise z3.Z3Exception(b"invalid argument")
+
+
+def test_out_of_memory_recognises_z3_and_python() -> None:
+    assert out_of_memory(z3.Z3Exception(b"out of memory"))
+    assert out_of_memory(z3.Z3Exception("out of memory"))
+    assert out_of_memory(MemoryError())
+    assert not out_of_memory(z3.Z3Exception(b"invalid argument"))
+    assert not out_of_memory(RuntimeError("out of memory"))   # not a Z3 exception
+
+
+def test_z3_out_of_memory_is_unknown_with_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.REGISTRY, "bmc", _z3_oom)
+    out = Runner("bmc", Settings(depth=5, timeout=None, max_states=None, seed=0,
+                                 max_memory=150))(MODEL, PROPS)
+    assert set(out) == set(PROPS)
+    for o in out.values():
+        assert o.status == "unknown" and o.reason == "memory limit 150 MB reached", o
+        assert not o.exhaustive and o.trace is None
+
+
+def test_z3_out_of_memory_through_run_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.REGISTRY, "kind", _z3_oom)
+    out = run_engine(MODEL, PROPS, Options(engine="kind"), 5)
+    assert {o.status for o in out.values()} == {"unknown"}
+    assert all("out of memory" in o.reason for o in out.values())
+
+
+def test_other_z3_errors_are_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.REGISTRY, "bmc", _other_z3_error)
+    with pytest.raises(z3.Z3Exception):
+        run_engine(MODEL, PROPS, Options(engine="bmc"), 5)
+
+
+@dataclass(frozen=True)
+class Segfault:
+    """An engine whose process dies of SIGSEGV, as libz3 does when it cannot allocate a
+    context (picklable: the race sends it to a spawned process)."""
+
+    def __call__(self, model, props):  # noqa: ANN001, ANN204
+        os.kill(os.getpid(), signal.SIGSEGV)
+        return {}
+
+
+@pytest.mark.parametrize("limit", [None, 4096])
+def test_an_engine_process_that_dies_gives_unknown_and_no_hang(limit: int | None) -> None:
+    out = portfolio.race(MODEL, PROPS, {"bmc": Segfault()}, None, limit_mb=limit)
+    for o in out.values():
+        assert o.status == "unknown", o
+        assert f"engine crashed: signal {int(signal.SIGSEGV)}" in o.reason, o
+        assert ("memory limit 4096 MB" in o.reason) == (limit is not None), o
+
+
+def test_a_dead_loser_does_not_spoil_the_winner() -> None:
+    out = portfolio.race(MODEL, ["count_ok"], {"bmc": Segfault(), "explicit": Runner(
+        "explicit", Settings(depth=10, timeout=None, max_states=None, seed=0))}, None,
+        limit_mb=2048)
+    assert out["count_ok"].status == "violated", out
