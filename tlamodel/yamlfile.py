@@ -192,6 +192,10 @@ def load_yaml(path: Path, shown: str | None = None) -> YamlDoc:
         raise DesignError(f"YAML error: {e}", SourceLoc(shown, 1, 1)) from None
     except RecursionError:
         raise DesignError("YAML nesting is too deep", SourceLoc(shown, 1, 1)) from None
+    try:
+        _check_expansion(data, YamlDoc(shown, text, data))
+    except RecursionError:
+        raise DesignError("YAML nesting is too deep", SourceLoc(shown, 1, 1)) from None
     if data is None:
         raise DesignError(f"{shown} is empty; expected a flagcheck design, library or "
                           "scenario mapping", SourceLoc(shown, 1, 1))
@@ -200,6 +204,43 @@ def load_yaml(path: Path, shown: str | None = None) -> YamlDoc:
                           "'flagcheck:', 'design:'), found a " + type(data).__name__,
                           SourceLoc(shown, 1, 1))
     return YamlDoc(shown, text, data)
+
+
+def _check_expansion(data: Any, doc: YamlDoc) -> None:
+    """Refuse a document whose aliases expand beyond :data:`MAX_EXPANDED_NODES` nodes, or
+    that contains itself, anywhere in the file (not only at the top level).
+
+    ruamel builds an aliased node once and shares it, so loading is cheap; the limit is
+    on what a later walk (printing a ``doc:`` value, comparing, hashing) would have to
+    visit.  Sizes are memoised per shared node, so the check is linear in the file.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Any) -> int:
+        if not isinstance(node, (CommentedMap, CommentedSeq)):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise DesignError("a YAML alias refers to a node that contains it",
+                              doc.node_loc(node), hint="remove the recursive '*' alias")
+        active.add(key)
+        items = (list(node.keys()) + list(node.values()) if isinstance(node, CommentedMap)
+                 else list(node))
+        total = 1
+        for item in items:
+            total += size(item)
+            if total > MAX_EXPANDED_NODES:
+                raise DesignError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES} "
+                                  "values here (an alias bomb?)", doc.node_loc(node),
+                                  hint="write the value out, or use fewer '*' aliases")
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    size(data)
 
 
 def is_map(x: Any) -> bool:

@@ -82,3 +82,11 @@ def test_a_file_over_the_size_limit_is_refused_and_the_limit_can_be_raised(workd
 def test_a_bad_size_limit_setting_is_a_usage_error(workdir: Path) -> None:
     p = flagcheck("verify", "_support/lib.yaml", cwd=workdir, env={"FLAGCHECK_MAX_FILE_MB": "lots"})
     assert_clean_exit_2(p, "FLAGCHECK_MAX_FILE_MB='lots' is not a number of megabytes")
+
+
+def test_an_alias_bomb_below_the_top_level_ends_quickly(workdir: Path) -> None:
+    """The corpus has the file; here it runs in a real process under the hang guard."""
+    shutil.copy(CORPUS / "yaml-alias-bomb-in-doc.yaml", workdir / "bomb.yaml")
+    p = flagcheck("verify", "bomb.yaml", "--engine", "explicit", cwd=workdir)
+    assert_clean_exit_2(p, "bomb.yaml:15:")
+    assert "YAML aliases expand to more than" in p.stderr
