@@ -65,6 +65,25 @@ def _source_line(loc: SourceLoc | None) -> str | None:
     return None
 
 
+#: the largest magnitude of an integer written in a design: models are finite and every
+#: back end (Z3 bit-vectors, Promela's int, TLA+) holds 32-bit values, while Python's int()
+#: refuses strings of over 4300 digits with an error that is not the user's to decode
+MAX_INT_LITERAL = 2**31
+
+
+def checked_int(text: str, loc: SourceLoc | None, what: str = "integer") -> int:
+    """``text`` (ASCII digits, optionally after a '-') as an int within
+    ±:data:`MAX_INT_LITERAL`; anything else is a located DesignError."""
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise DesignError(f"{what} {text!r} is not a whole number written in digits 0-9", loc)
+    if len(digits) > 12 or abs(int(text)) > MAX_INT_LITERAL:
+        shown = text if len(text) <= 24 else f"{text[:12]}...({len(digits)} digits)"
+        raise DesignError(f"{what} {shown} is too large", loc,
+                          hint=f"integers must lie within -{MAX_INT_LITERAL}..{MAX_INT_LITERAL}")
+    return int(text)
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flagcheck.tlamodel.errors import DesignError, did_you_mean
+from flagcheck.tlamodel.errors import DesignError, checked_int, did_you_mean
 from flagcheck.tlamodel.ir import (BOOL, BoolType, EnumType, Expr, IntType, SetType, SourceLoc, Type,
                          VarDecl, const)
 from flagcheck.tlamodel.records import DefineSpec, ProcSpec, PropSpec, VarSpec
 
 BUILTIN_ENUMS = ("task", "group", "signal")
-_RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
+_RANGE = re.compile(r"^\s*(-?[0-9]+)\s*\.\.\s*(-?[0-9]+)\s*$")
 _SET = re.compile(r"^\s*set\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$")
 MAX_INT_SPAN = 1 << 16
 #: names the flattening itself uses: T.pc (program counter), t.group, the error variable
@@ -48,7 +48,8 @@ def parse_type(text: str, enums: dict[str, EnumType], loc: SourceLoc) -> Type:
         return BOOL
     m = _RANGE.match(t)
     if m:
-        lo, hi = int(m.group(1)), int(m.group(2))
+        lo = checked_int(m.group(1), loc, "range bound")
+        hi = checked_int(m.group(2), loc, "range bound")
         if lo > hi:
             raise DesignError(f"empty range {t}", loc, hint="write lo..hi with lo <= hi")
         if hi - lo > MAX_INT_SPAN:

@@ -11,7 +11,7 @@ import re
 from typing import Any, Callable
 
 from flagcheck.tlamodel import syntax_tree as A
-from flagcheck.tlamodel.errors import DesignError, did_you_mean
+from flagcheck.tlamodel.errors import DesignError, checked_int, did_you_mean
 from flagcheck.tlamodel.ir import SourceLoc
 from flagcheck.tlamodel.records import (DefineSpec, Expectation, ProcSpec, PropSpec, SpecFile,
                                         TaskSpec, VarSpec)
@@ -311,11 +311,12 @@ def _scenario_names(doc: YamlDoc, top: Any, key: str) -> list[tuple[str, SourceL
 def _expectation(doc: YamlDoc, pm: Any, scen: str, prop: str) -> Expectation:
     raw = str(pm[prop]).strip()
     word, at, depth = raw.partition("@")
-    if word not in VERDICT_WORDS or (at and not depth.isdigit()) or (at and word != "violated"):
+    if word not in VERDICT_WORDS or (at and not (depth.isascii() and depth.isdigit())) or (at and word != "violated"):
         raise DesignError(f"bad expected verdict {raw!r} for {scen} / {prop}",
                           doc.value_loc(pm, prop), hint="write 'holds', 'violated' or 'violated@N' "
                           "(N = length of the shortest counterexample)")
-    return Expectation(scen, prop, word, int(depth) if depth else None, doc.value_loc(pm, prop),
+    return Expectation(scen, prop, word, checked_int(depth, doc.value_loc(pm, prop), "depth")
+                       if depth else None, doc.value_loc(pm, prop),
                        doc.key_loc(pm, prop))
 
 

@@ -15,7 +15,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from flagcheck.tlamodel import syntax_tree as A
-from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.errors import DesignError, checked_int
 from flagcheck.tlamodel.ir import SourceLoc
 
 
@@ -183,7 +183,7 @@ class _Builder:
         if k == "name":
             return A.Name(str(ch[0]), loc)
         if k == "int_":
-            return A.IntLit(int(ch[0]), loc)
+            return A.IntLit(checked_int(str(ch[0]), loc, "integer literal"), loc)
         if k in ("true_", "false_"):
             return A.BoolLit(k == "true_", loc)
         if k == "setlit":

@@ -6,6 +6,7 @@ not), rejects duplicate keys, and never constructs arbitrary Python objects.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -192,6 +193,17 @@ def load_yaml(path: Path, shown: str | None = None) -> YamlDoc:
         raise DesignError(f"YAML error: {e}", SourceLoc(shown, 1, 1)) from None
     except RecursionError:
         raise DesignError("YAML nesting is too deep", SourceLoc(shown, 1, 1)) from None
+    except ValueError as e:
+        # ruamel converts plain scalars that look like numbers with int(), which refuses
+        # more than 4300 digits; point at the first such run of digits
+        m = re.search(r"[0-9_]{4000,}", text)
+        if m is None:
+            raise DesignError(f"YAML error: {e}", SourceLoc(shown, 1, 1)) from None
+        line = text.count("\n", 0, m.start()) + 1
+        col = m.start() - text.rfind("\n", 0, m.start())
+        raise DesignError("a number in this file is too large (thousands of digits)",
+                          SourceLoc(shown, line, col),
+                          hint="integers must lie within -2147483648..2147483648") from None
     try:
         _check_expansion(data, YamlDoc(shown, text, data))
     except RecursionError:

@@ -90,3 +90,13 @@ def test_an_alias_bomb_below_the_top_level_ends_quickly(workdir: Path) -> None:
     p = flagcheck("verify", "bomb.yaml", "--engine", "explicit", cwd=workdir)
     assert_clean_exit_2(p, "bomb.yaml:15:")
     assert "YAML aliases expand to more than" in p.stderr
+
+
+@pytest.mark.parametrize("name", ["range-bound-huge.yaml", "int-literal-huge.yaml",
+                                  "bound-huge.yaml", "expect-superscript-depth.yaml"])
+def test_numbers_python_cannot_convert_are_located_errors(workdir: Path, name: str) -> None:
+    """Over 4300 digits Python's int() refuses the string; a superscript passes isdigit()
+    but not int(): each is the user's error, located, never an internal one."""
+    shutil.copy(CORPUS / name, workdir / name)
+    p = flagcheck("verify", name, "--engine", "explicit", cwd=workdir)
+    assert_clean_exit_2(p, f"{name}:")
