@@ -134,9 +134,32 @@ def flat_vars(scope: Scope) -> list[VarDecl]:
     for g in scope.groups:
         for name, (ty, _) in scope.fields["group"].items():
             out.append(VarDecl(f"{g}.{name}", ty, owner=g, field=name))
+    seen: dict[str, VarDecl] = {}
     for v in out:
+        if v.name in seen:
+            first, second = seen[v.name], v
+            raise DesignError(
+                f"two declarations flatten to the same variable '{v.name}': "
+                f"{_declared(scope, first)} and {_declared(scope, second)}",
+                _spec_of(scope, second).loc, hint="rename one of them")
+        seen[v.name] = v
         scope.var_types[v.name] = v.type
     return out
+
+
+def _spec_of(scope: Scope, v: VarDecl) -> VarSpec:
+    """The declaration a flattened variable comes from."""
+    if v.owner is None:
+        return scope.fields["global"][v.name][1]
+    kind = "task" if v.owner in scope.tasks else "group"
+    return scope.fields[kind][v.field][1]  # type: ignore[index]
+
+
+def _declared(scope: Scope, v: VarDecl) -> str:
+    """Where a flattened variable is declared, in words (``task field 'n' (at f:3:5)``)."""
+    spec = _spec_of(scope, v)
+    what = "global" if v.owner is None else f"{spec.scope} field"
+    return f"{what} '{spec.name}' (declared at {spec.loc})"
 
 
 def default_value(ty: Type) -> int | bool:

@@ -8,6 +8,7 @@ resolved and the whole definition set is known (tlamodel.resolve).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Callable
 
 from flagcheck.tlamodel import syntax_tree as A
@@ -62,6 +63,29 @@ def _need_list(doc: YamlDoc, m: Any, key: Any, what: str) -> Any:
         raise DesignError(f"'{key}' must be a list ({what}), found a {_kind(v)}",
                           doc.value_loc(m, key))
     return v
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _identifier(name: Any, loc: SourceLoc, what: str) -> str:
+    """``name`` as a string, if code can refer to it: ASCII letters, digits and '_'.
+
+    Besides catching typos, this keeps flattened names unique: a task field ``n`` of task
+    ``T`` becomes the variable ``T.n``, so a global declared as "T.n" would collide.
+    """
+    text = str(name)
+    if not _IDENT.fullmatch(text):
+        raise DesignError(f"bad {what} name {_shown_name(text)}", loc,
+                          hint="names are letters, digits and '_' (ASCII), not starting "
+                               "with a digit")
+    return text
+
+
+def _shown_name(text: str) -> str:
+    """A name quoted for an error message, control characters escaped so that the message
+    shows what is really in the file (and cannot rewrite the terminal)."""
+    return ascii(text) if any(unicodedata.category(c)[0] == "C" for c in text) else repr(text)
 
 
 def _signature(doc: YamlDoc, m: Any, key: Any) -> tuple[str, tuple[str, ...]]:
@@ -153,6 +177,7 @@ def _read_state(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
             continue
         vs = _need_map(doc, m, scope, "name: type")
         for name in vs:
+            _identifier(name, doc.key_loc(vs, name), f"{scope} variable")
             v = vs[name]
             init = None
             doc_text = ""
