@@ -48,6 +48,7 @@ from __future__ import annotations
 
 from flagcheck.tlamodel.emit_common import (IDENT, ExprWriter, Names, meta_notes, model_enums,
                                             step_notes, task_order)
+from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.ir import (BoolType, DeadlockFree, EnumType, Expr, IntType, Invariant,
                                    Model, SetType, Type, Value, free_vars, pc_value, show_value)
 
@@ -470,6 +471,33 @@ class PromelaWriter(ExprWriter):
         return out
 
 
+#: the values a Promela ``int`` holds (SPIN's int is 32-bit two's complement)
+PROMELA_INT = (-(1 << 31), (1 << 31) - 1)
+
+
+def check_fits(model: Model) -> None:
+    """Refuse, as the user's error, a model with a variable no Promela type can hold.
+
+    flagcheck's own engines take any width, so such a design verifies; only the export
+    cannot encode it, and the author needs to know which variable and why.
+    """
+    lo_max, hi_max = PROMELA_INT
+    for v in model.vars:
+        ty = v.type
+        if isinstance(ty, SetType) and len(ty.elem.values) > 31:
+            why = (f"a set of {ty.elem.name} is a bitmask of one bit per value, and there are "
+                   f"{len(ty.elem.values)} {ty.elem.name} values; a Promela int has 31 value "
+                   "bits")
+        elif isinstance(ty, IntType) and not (lo_max <= ty.lo and ty.hi <= hi_max):
+            why = f"its range {ty.lo}..{ty.hi} is outside Promela's int, {lo_max}..{hi_max}"
+        else:
+            continue
+        raise DesignError(f"cannot export to Promela: variable {v.name} ({ty}) does not fit "
+                          f"a Promela int: {why}",
+                          hint="use fewer values for the export, or export to TLA+ (--to tla)")
+
+
 def to_promela(model: Model, title: str = "") -> str:
     """The Promela text of ``model`` (see the module docstring for the encoding)."""
+    check_fits(model)
     return PromelaWriter(model, title).render()
