@@ -88,6 +88,15 @@ def _shown_name(text: str) -> str:
     return ascii(text) if any(unicodedata.category(c)[0] == "C" for c in text) else repr(text)
 
 
+def _no_controls(text: str, loc: SourceLoc, what: str) -> None:
+    """Refuse control and format characters (escapes, NUL, bidi overrides) in a name that
+    is otherwise free text: it is printed in reports and tables, where such characters
+    would hide or rewrite what the reader sees."""
+    if any(unicodedata.category(c)[0] == "C" for c in text):
+        raise DesignError(f"{what} {_shown_name(text)} contains control characters", loc,
+                          hint="use printable characters only")
+
+
 def _signature(doc: YamlDoc, m: Any, key: Any) -> tuple[str, tuple[str, ...]]:
     mt = _SIG.match(str(key))
     if not mt:
@@ -127,6 +136,7 @@ def read_spec(doc: YamlDoc) -> SpecFile:
     name = top[kind]
     if not isinstance(name, str) or not name.strip():
         raise DesignError(f"'{kind}:' must be a non-empty name", doc.value_loc(top, kind))
+    _no_controls(name, doc.value_loc(top, kind), f"{kind} name")
     spec = SpecFile(kind, name, doc.path, loc=doc.key_loc(top, kind))
     if "summary" in top:
         spec.summary = str(top["summary"])
@@ -155,8 +165,9 @@ def _read_enums(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
         return
     m = _need_map(doc, top, "enums", "enum name: [VALUE, ...]")
     for name in m:
+        _identifier(name, doc.key_loc(m, name), "enum")
         seq = _need_list(doc, m, name, "the enum's values")
-        vals = tuple(str(v) for v in seq)
+        vals = tuple(_identifier(v, doc.value_loc(seq, i), "enum value") for i, v in enumerate(seq))
         if not vals:
             raise DesignError(f"enum {name} has no values", doc.value_loc(m, name))
         if len(set(vals)) != len(vals):
@@ -237,6 +248,7 @@ def _read_properties(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
         return
     m = _need_map(doc, top, "properties", "name: {always: expression} or {deadlock_free: true}")
     for name in m:
+        _identifier(name, doc.key_loc(m, name), "property")
         p = m[name]
         if not is_map(p):
             raise DesignError(f"property {name} must be a mapping with 'always:' or "
@@ -351,6 +363,7 @@ def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
             raise DesignError(f"a scenario needs '{key}:'", doc.node_loc(top))
     tasks = _need_map(doc, top, "tasks", "task name: {group: G}")
     for tname in tasks:
+        _identifier(tname, doc.key_loc(tasks, tname), "task")
         tv = tasks[tname]
         group = f"{tname}_group"
         init: list[tuple[str, A.AExpr, SourceLoc]] = []
@@ -363,7 +376,7 @@ def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
                     raise DesignError(f"unknown field '{k}' for task {tname}", doc.key_loc(tv, k),
                                       hint="use group: and init:")
             if "group" in tv:
-                group = str(tv["group"])
+                group = _identifier(tv["group"], doc.value_loc(tv, "group"), "group")
             if "init" in tv:
                 im = _need_map(doc, tv, "init", "field: value")
                 for f in im:
@@ -373,7 +386,8 @@ def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
         spec.tasks[str(tname)] = TaskSpec(str(tname), group, tuple(init), doc.key_loc(tasks, tname))
     if "signals" in top:
         seq = _need_list(doc, top, "signals", "signal names")
-        spec.signals = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
+        spec.signals = [(_identifier(v, doc.value_loc(seq, i), "signal"), doc.value_loc(seq, i))
+                        for i, v in enumerate(seq)]
     if "control" in top:
         if not isinstance(top["control"], bool):
             raise DesignError(f"'control:' must be true or false, found {top['control']!r}",
