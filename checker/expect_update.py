@@ -71,8 +71,8 @@ def wanted(v: Verdict) -> str | None:
 
 
 def _load(text: str, shown: str) -> CommentedMap:
-    yaml = YAML(typ="rt")          # round-trip loader: plain data, with positions
-    data = yaml.load(io.StringIO(text))
+    loader = YAML(typ="rt")        # round-trip loader: plain data, with positions
+    data = loader.load(io.StringIO(text))
     if not isinstance(data, CommentedMap):
         raise DesignError(f"{shown}: expected a mapping at the top level", SourceLoc(shown, 1, 1))
     return data

@@ -1,7 +1,7 @@
 """Parse the C-like code of design files with lark into tlamodel.syntax_tree trees.
 
 Why lark: a real LALR grammar gives exact positions and "expected one of" messages for
-free, and nothing in a design file is ever evaluated with eval().  Code sits inside YAML
+free, and nothing in a design file is ever evaluated by Python.  Code sits inside YAML
 scalars, so ``CodeRef`` maps positions inside the scalar back to the YAML file.
 """
 from __future__ import annotations

@@ -176,10 +176,10 @@ def load_yaml(path: Path, shown: str | None = None) -> YamlDoc:
     remember_source(shown, text)
     # typ="rt" is ruamel's round-trip loader: it builds only plain maps, lists and scalars
     # (no arbitrary Python objects, unlike PyYAML's unsafe load) and keeps line/column data
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
+    loader = YAML(typ="rt")
+    loader.allow_duplicate_keys = False
     try:
-        data = yaml.load(text)
+        data = loader.load(text)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         loc = SourceLoc(shown, mark.line + 1, mark.column + 1) if mark else SourceLoc(shown, 1, 1)
