@@ -1,0 +1,288 @@
+"""Check every mutant of a design against its scenarios and judge it.
+
+A mutant is **killed** when some scenario gives a property a different verdict than the
+unmutated design does (violated where it held, held where it was violated, or another
+depth where the design's ``expect:`` pins one with ``violated@N``): ``flagcheck test``
+would then fail on a proposal that made this change, which is what the scenarios are for.
+
+Otherwise it is, in this order:
+
+* ``unknown``     — a search was cut short (``--max-states``/``--timeout``); counted as
+  not killed, so a limit never raises the score;
+* ``equivalent``  — the reduced model (actions, guards, updates) is identical to the
+  design's on every scenario: no scenario *can* tell them apart (typically two commuting
+  writes inside one ``atomic``);
+* ``equivalent-suspect`` — it survived and the number of reachable states is unchanged on
+  every scenario: probably equivalent, worth a look;
+* ``survived``    — it survived with a different state space: a bug of this shape would
+  pass the gate; this is what a new scenario should target.
+
+``invalid`` mutants are those the front end refuses (e.g. a loop left without a step).
+
+Score = killed / (killed + survived + unknown); invalid and (suspected) equivalent
+mutants are not counted.  Engines are the ones ``flagcheck verify`` runs
+(``checker.verify.run_engine``; the explicit search by default, the shipped scenarios
+being small), every counterexample is replayed (``checker.verify.replayed``), and
+``-j N`` spreads mutants over N local processes.
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from flagcheck.checker.mutate.targets import Mutant, make_mutants
+from flagcheck.checker.verify import Options, replayed, run_engine, select_scenarios
+from flagcheck.pyspec.outcome import Outcome
+from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.ir import Model
+from flagcheck.tlamodel.load import Design, load_design
+from flagcheck.tlamodel.records import SpecFile
+from flagcheck.tlamodel.reduce import reduce_model
+
+STATUSES = ("killed", "survived", "equivalent-suspect", "equivalent", "unknown", "invalid")
+#: the default engine: every shipped scenario is small enough for the explicit search
+DEFAULT_OPTIONS = Options(engine="explicit", max_states=500_000, timeout=120.0)
+
+
+@dataclass(frozen=True)
+class Kill:
+    """The verdict that told the mutant apart: scenario, property, what it is now."""
+    scenario: str
+    property: str
+    now: str                    # "violated" or "holds"
+    depth: int | None           # counterexample depth when now == "violated"
+    was: str
+
+    def describe(self) -> str:
+        if self.now == "violated":
+            return (f"{self.property} violated at depth {self.depth} on {self.scenario}"
+                    + (" (was violated at another depth)" if self.was == "violated" else ""))
+        return f"{self.property} now holds on {self.scenario} (was {self.was})"
+
+
+@dataclass(frozen=True)
+class Result:
+    """The judgement of one mutant."""
+    mutant: Mutant
+    status: str
+    kill: Kill | None = None
+    #: reachable states per scenario searched (identical models are not searched)
+    states: tuple[tuple[str, int], ...] = ()
+    reason: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One scenario of the unmutated design: its verdicts, states and model."""
+    scenario: str
+    verdicts: tuple[tuple[str, str, int | None], ...]    # property, status, depth
+    states: int | None
+    seconds: float
+    pinned: tuple[tuple[str, int], ...] = ()             # expect: violated@N
+
+
+@dataclass(frozen=True)
+class DesignMutation:
+    """Every mutant of one design, judged, with the unmutated design's baseline."""
+    design: str
+    path: str
+    scenarios: tuple[str, ...]
+    baseline: tuple[Expected, ...]
+    results: tuple[Result, ...]
+    seconds: float
+    jobs: int
+    engine: str
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def scored(self) -> int:
+        return self.count("killed") + self.count("survived") + self.count("unknown")
+
+    @property
+    def score(self) -> float:
+        """Killed / (killed + survived + unknown), as a percentage (100 when nothing counts)."""
+        return 100.0 * self.count("killed") / self.scored if self.scored else 100.0
+
+    @property
+    def survivors(self) -> tuple[Result, ...]:
+        return tuple(r for r in self.results if r.status in ("survived", "unknown"))
+
+
+def _key(model: Model) -> tuple[Any, ...]:
+    """What makes two models the same transition system (statement texts aside)."""
+    return (model.vars, model.init, model.terminal, model.properties,
+            tuple((a.task, a.guard, a.updates) for a in model.actions))
+
+
+@dataclass
+class Checker:
+    """Checks mutants of one design; one per worker process (built by ``_init``)."""
+    design: Design
+    scenarios: list[SpecFile]
+    opts: Options
+    baseline: dict[str, Expected] = field(default_factory=dict)
+    keys: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    def model(self, design: Design, scen: SpecFile) -> Model:
+        m = design.model(scen)
+        return reduce_model(m) if self.opts.reduce else m
+
+    def run(self, model: Model) -> dict[str, Outcome]:
+        names = [p.name for p in model.properties]
+        depth = self.opts.depth if self.opts.depth is not None else self.design.bound
+        out = run_engine(model, names, self.opts, depth)
+        return {n: replayed(model, o)[0] for n, o in out.items()}
+
+    def measure(self) -> list[Expected]:
+        """The unmutated design on every scenario (in the order mutants will be checked:
+        cheapest first, so a kill is usually found early)."""
+        rows = []
+        for scen in self.scenarios:
+            t0 = time.monotonic()
+            model = self.model(self.design, scen)
+            self.keys[scen.name] = _key(model)
+            out = self.run(model)
+            for o in out.values():
+                if o.status == "unknown":
+                    raise DesignError(f"design {self.design.name}: {o.property} is unknown on "
+                                      f"scenario {scen.name} without any mutation ({o.reason}); "
+                                      "mutants cannot be judged against it",
+                                      hint="raise --max-states/--timeout or pick another engine")
+            pinned = tuple((e.prop, e.depth) for e in self.design.expected(scen).values()
+                           if e.verdict == "violated" and e.depth is not None)
+            rows.append(Expected(scen.name, tuple((n, o.status, o.depth if o.status == "violated"
+                                                   else None) for n, o in out.items()),
+                                 _states(out), time.monotonic() - t0, pinned))
+        rows.sort(key=lambda e: e.seconds)
+        self.baseline = {e.scenario: e for e in rows}
+        return rows
+
+    def check(self, mutant: Mutant) -> Result:
+        t0 = time.monotonic()
+        try:
+            res = self._check(mutant)
+        except DesignError as e:
+            res = Result(mutant, "invalid", reason=(f"{e.loc}: " if e.loc else "") + e.message)
+        return replace(res, seconds=time.monotonic() - t0)
+
+    def _check(self, mutant: Mutant) -> Result:
+        design = mutant.apply(self.design)
+        by_name = {s.name: s for s in self.scenarios}
+        models = {name: self.model(design, by_name[name]) for name in self.baseline}
+        changed = [n for n in self.baseline if _key(models[n]) != self.keys[n]]
+        if not changed:
+            return Result(mutant, "equivalent", reason="the model is identical on every scenario")
+        states: list[tuple[str, int]] = []
+        unknown = ""
+        for name in changed:
+            base = self.baseline[name]
+            out = self.run(models[name])
+            n = _states(out)
+            if n is not None:
+                states.append((name, n))
+            kill, why = _judge(base, out)
+            if kill is not None:
+                return Result(mutant, "killed", kill, tuple(states))
+            unknown = unknown or why
+        if unknown:
+            return Result(mutant, "unknown", states=tuple(states), reason=unknown)
+        same = all(self.baseline[n].states == k for n, k in states) and len(states) == len(changed)
+        return Result(mutant, "equivalent-suspect" if same else "survived", states=tuple(states),
+                      reason="same number of reachable states on every scenario" if same else "")
+
+
+def _states(out: dict[str, Outcome]) -> int | None:
+    counts = [o.states for o in out.values() if o.states is not None]
+    return max(counts) if counts else None
+
+
+def _judge(base: Expected, out: dict[str, Outcome]) -> tuple[Kill | None, str]:
+    """The first property whose verdict differs from the baseline's, else why unknown."""
+    pinned = dict(base.pinned)
+    unknown = ""
+    for prop, status, depth in base.verdicts:
+        o = out.get(prop)
+        if o is None:
+            continue
+        if o.status == "unknown":
+            unknown = unknown or f"{prop} on {base.scenario}: {o.reason}"
+            continue
+        if o.status != status:
+            return Kill(base.scenario, prop, o.status, o.depth if o.status == "violated" else None,
+                        status), ""
+        if status == "violated" and prop in pinned and o.depth != pinned[prop]:
+            return Kill(base.scenario, prop, "violated", o.depth, status), ""
+    return None, unknown
+
+
+# ------------------------------------------------------------------ the pool
+_WORKER: Checker | None = None
+
+
+def _init(path: str, allow: tuple[Path, ...], refs: tuple[str, ...], opts: Options,
+          baseline: list[Expected]) -> None:
+    """Worker set-up: load the design once, rebuild the baseline models (their keys are
+    large, so they are recomputed rather than pickled), keep the baseline verdicts."""
+    global _WORKER
+    design = load_design(path, allow)
+    chk = Checker(design, select_scenarios(design, refs), opts)
+    chk.baseline = {e.scenario: e for e in baseline}
+    by_name = {s.name: s for s in chk.scenarios}
+    for name in chk.baseline:
+        chk.keys[name] = _key(chk.model(design, by_name[name]))
+    _WORKER = chk
+
+
+def _work(mutant: Mutant) -> Result:
+    assert _WORKER is not None
+    return _WORKER.check(mutant)
+
+
+Progress = Callable[[Result, int, int], None]
+
+
+def mutate_design(path: str | Path, refs: tuple[str, ...] = (), ops: tuple[str, ...] = (),
+                  jobs: int = 1, opts: Options = DEFAULT_OPTIONS,
+                  allow: tuple[Path, ...] = (), progress: Progress | None = None,
+                  only: tuple[int, ...] = ()) -> DesignMutation:
+    """Generate, check and judge every mutant of the design at ``path`` (``only``: just
+    the mutants with these ids)."""
+    t0 = time.monotonic()
+    design = load_design(path, allow)
+    scenarios = select_scenarios(design, refs)
+    chk = Checker(design, scenarios, opts)
+    baseline = chk.measure()
+    mutants = make_mutants(design, scenarios, ops)
+    if only:
+        mutants = [m for m in mutants if m.id in only]
+    results: list[Result] = []
+    jobs = max(1, min(jobs, len(mutants) or 1))
+    if jobs == 1:
+        for m in mutants:
+            results.append(chk.check(m))
+            if progress:
+                progress(results[-1], len(results), len(mutants))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init,
+                                 initargs=(str(path), allow, refs, opts, baseline)) as pool:
+            futures = [pool.submit(_work, m) for m in mutants]
+            for f in as_completed(futures):
+                results.append(f.result())
+                if progress:
+                    progress(results[-1], len(results), len(mutants))
+    results.sort(key=lambda r: r.mutant.id)
+    return DesignMutation(design.name, str(path), tuple(s.name for s in scenarios),
+                          tuple(baseline), tuple(results), time.monotonic() - t0, jobs,
+                          opts.engine)
+
+
+def default_jobs() -> int:
+    """-j default: every core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
