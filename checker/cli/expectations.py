@@ -9,6 +9,10 @@ JUnit a passing testcase with the trace in ``<system-out>``; only a mismatch fai
 ``--update`` writes the settled verdicts back into the ``expect:`` blocks
 (checker/expect_update.py), like the update mode of snapshot tests.
 
+``--mutation-floor P`` also runs ``flagcheck mutate`` on every design and fails (exit 1)
+when a design's mutation score is below P percent, so a proposal cannot quietly weaken
+the scenarios (a dropped scenario lets mutants survive; docs/mutation.md).
+
 Registered in checker/cli/main.py.
 """
 from __future__ import annotations
@@ -29,7 +33,7 @@ from flagcheck.checker.report import Report, render, render_many, report_of, too
 from flagcheck.checker.report.terminal import LiveStatus
 from flagcheck.checker.regress import Check, DesignRun, run_designs, tests_exit_code
 from flagcheck.checker.verify import Options
-from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, expected_word
+from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, expected_word, fold_exit
 from flagcheck.tlamodel.errors import DesignError
 
 TEST_FORMATS = ("text", "json", "markdown", "sarif", "junit")
@@ -122,9 +126,16 @@ def render_test(fmt: str, runs: list[DesignRun], code: int) -> str:
 @allow_path_option
 @click.option("--quiet", "-q", is_flag=True,
               help="Only the verdicts that differ from their expectation, and the summary.")
+@click.option("--mutation-floor", "floor", type=click.FloatRange(0, 100), default=None,
+              metavar="PERCENT",
+              help="Also run flagcheck mutate on every design; fail (exit 1) when a design's "
+                   "mutation score is below PERCENT.")
+@click.option("--mutation-jobs", type=click.IntRange(1, 256), default=None, metavar="N",
+              help="Worker processes for --mutation-floor (default: every core).")
 @debug_option
 def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: bool, opts: Options,
-             allow: tuple[Path, ...], quiet: bool, debug: bool) -> None:
+             allow: tuple[Path, ...], quiet: bool, floor: float | None,
+             mutation_jobs: int | None, debug: bool) -> None:
     """Check every design (files, or folders searched for designs; default specs/)
     against its expect: verdicts.
 
@@ -155,6 +166,8 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
         code = tests_exit_code(checks)
         if update:
             return _update(runs)
+        if floor is not None:
+            code = fold_exit([code, _mutation_floor(runs, floor, mutation_jobs, allow, quiet)])
         if fmt != "text" or output is not None:
             write_output(render_test(fmt, runs, code), output)
             if output is None:
@@ -168,6 +181,25 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
         return code
 
     guarded(run, debug)
+
+
+def _mutation_floor(runs: list[DesignRun], floor: float, jobs: int | None,
+                    allow: tuple[Path, ...], quiet: bool) -> int:
+    """Mutate every design of the run; exit 1 with one message per design below ``floor``."""
+    from flagcheck.checker.mutate.run import default_jobs, floor_failures, mutate_design
+    scored = []
+    status = LiveStatus(Console(stderr=True), enabled=not quiet)
+    with status:
+        for r in runs:
+            status.update(f"test: mutation score of {r.path}")
+            scored.append(mutate_design(r.path, jobs=jobs or default_jobs(), allow=allow))
+    for d in scored:
+        click.echo(f"{d.design}: mutation score {d.score:.1f}% ({d.count('killed')} of "
+                   f"{d.scored} killed, {len(d.survivors)} survivors; floor {floor:g}%)", err=True)
+    failures = floor_failures(scored, floor)
+    for msg in failures:
+        click.echo(f"flagcheck test: {msg}", err=True)
+    return EXIT_VIOLATED if failures else EXIT_OK
 
 
 def _update(runs: list[DesignRun]) -> int:

@@ -12,6 +12,7 @@ from flagcheck.checker.cli.compare import compare_cmd
 from flagcheck.checker.cli.expectations import test_cmd
 from flagcheck.checker.cli.export import export_cmd
 from flagcheck.checker.cli.gate import gate_cmd
+from flagcheck.checker.cli.mutate import mutate_cmd
 from flagcheck.checker.cli.replay import replay_cmd
 from flagcheck.checker.cli.verify import verify_cmd
 
@@ -23,7 +24,7 @@ def main() -> None:
 
 
 # in the order `flagcheck --help` listed them before: click sorts them by name anyway
-for _command in (verify_cmd, compare_cmd, replay_cmd, gate_cmd, export_cmd, test_cmd):
+for _command in (verify_cmd, compare_cmd, replay_cmd, gate_cmd, export_cmd, test_cmd, mutate_cmd):
     main.add_command(_command)
 
 

@@ -16,7 +16,8 @@ define's expression.  The operators (``OPERATORS``):
 * ``drop-flag``    — an assignment to a kernel flag (an upper-case ``bool`` per-task
   variable: TIF_*, JOBCTL_*) becomes ``skip``: a lost set or a lost clear;
 * ``swap``         — two adjacent statements of one block change places (clear-then-run
-  becomes run-then-clear); jumps (break, continue, return, goto, skip) stay put;
+  becomes run-then-clear); jumps (break, continue, return, goto, skip) and
+  declarations stay put;
 * ``split-atomic`` — an ``atomic { }`` of several statements becomes two atomic blocks,
   split between two of its statements: the lock (or the single atomic instruction) no
   longer covers both halves;
@@ -130,7 +131,9 @@ def _list(stmts: tuple[A.Stmt, ...], fam: Families,
 
 
 def _swappable(s: A.Stmt) -> bool:
-    return not isinstance(s, A.Jump)
+    """Statements that do something; jumps and declarations keep their place."""
+    return isinstance(s, (A.Assign, A.CallStmt, A.If, A.While, A.Atomic, A.Await, A.Either,
+                          A.Choose, A.Assert, A.Labeled))
 
 
 def _strip(s: A.Stmt) -> str:

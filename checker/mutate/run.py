@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from flagcheck.checker.mutate.targets import Mutant, make_mutants
+from flagcheck.checker.mutate.targets import Mutant, make_mutants, reached_by
 from flagcheck.checker.verify import Options, replayed, run_engine, select_scenarios
 from flagcheck.pyspec.outcome import Outcome
 from flagcheck.tlamodel.errors import DesignError
@@ -129,6 +129,11 @@ class Checker:
     opts: Options
     baseline: dict[str, Expected] = field(default_factory=dict)
     keys: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    #: per scenario, the design's definitions its code reaches (others need no model)
+    reach: dict[str, set[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.reach = {s.name: reached_by(self.design, s) for s in self.scenarios}
 
     def model(self, design: Design, scen: SpecFile) -> Model:
         m = design.model(scen)
@@ -175,8 +180,10 @@ class Checker:
     def _check(self, mutant: Mutant) -> Result:
         design = mutant.apply(self.design)
         by_name = {s.name: s for s in self.scenarios}
-        models = {name: self.model(design, by_name[name]) for name in self.baseline}
-        changed = [n for n in self.baseline if _key(models[n]) != self.keys[n]]
+        # a scenario that does not reach the edited definition has the design's model
+        models = {name: self.model(design, by_name[name]) for name in self.baseline
+                  if mutant.name in self.reach[name]}
+        changed = [n for n in models if _key(models[n]) != self.keys[n]]
         if not changed:
             return Result(mutant, "equivalent", reason="the model is identical on every scenario")
         states: list[tuple[str, int]] = []
@@ -193,7 +200,7 @@ class Checker:
             unknown = unknown or why
         if unknown:
             return Result(mutant, "unknown", states=tuple(states), reason=unknown)
-        same = all(self.baseline[n].states == k for n, k in states) and len(states) == len(changed)
+        same = len(states) == len(changed) and all(self.baseline[n].states == k for n, k in states)
         return Result(mutant, "equivalent-suspect" if same else "survived", states=tuple(states),
                       reason="same number of reachable states on every scenario" if same else "")
 
@@ -286,3 +293,17 @@ def mutate_design(path: str | Path, refs: tuple[str, ...] = (), ops: tuple[str, 
 def default_jobs() -> int:
     """-j default: every core this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def floor_failures(runs: list[DesignMutation], floor: float) -> list[str]:
+    """One message per design whose score is below ``floor`` percent, naming the
+    survivors a new scenario should kill (``test --mutation-floor``, ``mutate --floor``)."""
+    out = []
+    for d in runs:
+        if d.score < floor:
+            names = "; ".join(f"{r.mutant.where} {r.mutant.description}" for r in d.survivors[:3])
+            more = f" (and {len(d.survivors) - 3} more)" if len(d.survivors) > 3 else ""
+            out.append(f"design {d.design}: mutation score {d.score:.1f}% is below the floor "
+                       f"{floor:g}% ({d.count('killed')} of {d.scored} mutants killed); "
+                       f"survivors: {names}{more}")
+    return out

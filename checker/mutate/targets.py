@@ -53,6 +53,21 @@ class Mutant:
         return dataclasses.replace(design, merged=merged)
 
 
+def reached_by(design: Design, scen: SpecFile) -> set[str]:
+    """Names of the design's procedures and defines (not the scenario's own) that the
+    scenario's code reaches: a mutant of anything else leaves its model unchanged."""
+    m = design.merged.copy()
+    m.add(scen)
+    names: set[str] = set()
+    if EXIT_HOOK in m.procedures:
+        names.add(EXIT_HOOK)
+    for body, _ in scen.run.values():
+        stmt_calls(body, names)
+    seen = _closure(names, m.procedures, m.defines)
+    return {n for n in seen if (n in m.procedures and n not in scen.procedures)
+            or (n in m.defines and n not in scen.defines)}
+
+
 def reached(design: Design, scenarios: Iterable[SpecFile]) -> tuple[set[str], set[str]]:
     """Procedures and defines of the design (not of a scenario) that some scenario's code
     reaches, and the defines that the checked properties read."""
@@ -63,15 +78,9 @@ def reached(design: Design, scenarios: Iterable[SpecFile]) -> tuple[set[str], se
     for scen in scenarios:
         m = design.merged.copy()
         m.add(scen)
-        names: set[str] = set()
-        bodies = [body for body, _ in scen.run.values()]
-        if EXIT_HOOK in m.procedures:
-            names.add(EXIT_HOOK)
-        for body in bodies:
-            stmt_calls(body, names)
-        seen = _closure(names, m.procedures, m.defines)
-        procs |= {n for n in seen if n in m.procedures and n not in scen.procedures}
-        defines |= {n for n in seen if n in m.defines and n not in scen.defines}
+        seen = reached_by(design, scen)
+        procs |= {n for n in seen if n in m.procedures}
+        defines |= {n for n in seen if n in m.defines}
         used: set[str] = set()
         for pname in list(checked) + list(scen.properties):
             prop = m.properties.get(pname)
