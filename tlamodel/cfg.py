@@ -15,8 +15,12 @@ from typing import Union
 from flagcheck.tlamodel import syntax_tree as A
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
-from flagcheck.tlamodel.ir import TRUE, Expr, IntType, PcInfo, SourceLoc, StepInfo, const, var
-from flagcheck.tlamodel.lower import Binding, Env, Lowerer, Thunk, same_kind, type_name
+from flagcheck.tlamodel.ir import TRUE, Expr, PcInfo, SourceLoc, StepInfo, const, var
+from flagcheck.tlamodel.cfg_assign import AssignMixin
+from flagcheck.tlamodel.cfg_decl import DeclMixin
+from flagcheck.tlamodel.cfg_locals import Slots, hoist_stmt
+from flagcheck.tlamodel.lower import Binding, Env, Lowerer, Thunk
+from flagcheck.tlamodel.ir import Type
 
 MAX_PATHS = 4096
 MAX_INLINE_DEPTH = 48
@@ -46,6 +50,10 @@ class Frame:
     fid: int
     labels: dict[str, int] = field(default_factory=dict)
     loops: tuple[tuple[int, int], ...] = ()
+    #: the procedure's result type (``name(...) -> TYPE``), None if it returns nothing
+    returns: Type | None = None
+    #: the slot ``return expr;`` writes (None: called as a statement, the value is dropped)
+    ret_var: str | None = None
 
 
 @dataclass
@@ -84,7 +92,7 @@ class ErrorRegistry:
 
 
 
-class TaskCompiler:
+class TaskCompiler(AssignMixin, DeclMixin):
     def __init__(self, low: Lowerer, task: str, errors: ErrorRegistry) -> None:
         self.low = low
         self.task = task
@@ -95,6 +103,10 @@ class TaskCompiler:
         self.alias_loc: dict[int, SourceLoc] = {}
         self.frames: dict[int, Frame] = {}
         self.done_pc = -1
+        self.slots = Slots(task, low.scope.var_types)
+        #: values written by a jump *through* a program point (tlamodel.cfg_locals)
+        self.births: dict[int, list[tuple[str, Expr]]] = {}
+        self.is_proc = lambda f: f in low.scope.procedures and f not in low.scope.defines
 
     # ------------------------------------------------------------ driver
     def compile(self, body: tuple[A.Stmt, ...], loc: SourceLoc) -> None:
@@ -123,6 +135,16 @@ class TaskCompiler:
         f = Frame(env, stack, ret, len(self.frames))
         self.frames[f.fid] = f
         return f
+
+    def births_on(self, pc: int) -> dict[str, Expr]:
+        """The slot values written on the way from ``pc`` to the point it resolves to."""
+        self.resolve(pc)
+        out: dict[str, Expr] = {}
+        while True:
+            out.update(self.births.get(pc, ()))
+            if pc not in self.alias:
+                return out
+            pc = self.alias[pc]  # type: ignore[assignment]
 
     def resolve(self, pc: int) -> int:
         seen: list[int] = []
@@ -156,7 +178,7 @@ class TaskCompiler:
         cur = p
         for i, s in enumerate(stmts):
             nxt = q if i == len(stmts) - 1 else self.new_pc()
-            self.stmt(s, cur, nxt, frame, None)
+            frame = self.stmt(s, cur, nxt, frame, None) or frame
             cur = nxt
 
     def info(self, s: A.Stmt, frame: Frame, label: str | None, detail: tuple[str, ...] = (),
@@ -175,12 +197,23 @@ class TaskCompiler:
             self.errors.id(msg)
         self.edges.append(Edge(src, dst, guard, updates, errs, info))
 
-    def stmt(self, s: A.Stmt, p: int, q: int, frame: Frame, label: str | None) -> None:
+    def stmt(self, s: A.Stmt, p: int, q: int, frame: Frame,
+             label: str | None) -> Frame | None:
+        """Compile ``s`` from program point p to q; a declaration returns the frame that
+        sees the new local (the rest of its block is compiled in it)."""
         if isinstance(s, A.Labeled):
             if s.label in frame.labels:
                 raise DesignError(f"label '{s.label}' is defined twice", s.loc)
             frame.labels[s.label] = p
-            self.stmt(s.stmt, p, q, frame, s.label)
+            return self.stmt(s.stmt, p, q, frame, s.label)
+        if not isinstance(s, (A.Block, A.While)):
+            calls, s = hoist_stmt(s, self.is_proc)
+            if calls:
+                p, frame = self.run_calls(calls, p, frame)
+        if isinstance(s, A.Local):
+            return self.declare(s, p, q, frame, label)
+        if isinstance(s, A.Jump) and s.kind == "return":
+            self.return_stmt(s, p, frame, label)
         elif isinstance(s, A.Block):
             self.seq(s.stmts, p, q, frame)
         elif isinstance(s, A.CallStmt):
@@ -199,6 +232,7 @@ class TaskCompiler:
             self.choose_stmt(s, p, q, frame, label)
         elif isinstance(s, A.Jump) and s.kind != "skip":
             self.alias[p] = self.jump_target(s, frame)  # type: ignore[assignment]
+            self.alias_loc.setdefault(p, s.loc)
         elif isinstance(s, A.Jump):
             self.alias[p] = q
         else:  # Assign, Assert, Await, Atomic: one action per feasible path
@@ -212,6 +246,7 @@ class TaskCompiler:
                           self.info(s, frame, label, tuple(path.notes),
                                     "atomic " + text if isinstance(s, A.Atomic)
                                     else text))
+        return None
 
     def jump_target(self, s: A.Jump, frame: Frame) -> int | LabelRef:
         if s.kind == "return":
@@ -247,17 +282,19 @@ class TaskCompiler:
             self.stmt(s.other, e, q, frame, None)
 
     def while_stmt(self, s: A.While, p: int, q: int, frame: Frame, label: str | None) -> None:
-        c = self.low.cond(s.cond, frame.env)
+        calls, s = hoist_stmt(s, self.is_proc)      # run again before every test
+        t, tframe = self.run_calls(calls, p, frame) if calls else (p, frame)
+        c = self.low.cond(s.cond, tframe.env)
         if c.op == "const" and not c.value:
-            self.alias[p] = q
+            self.alias[t] = q
             return
         b = self.new_pc()
         if c.op == "const":      # while (true): the loop head is not a step of its own
-            self.alias[p] = b
-            self.alias_loc[p] = s.loc
+            self.alias[t] = b
+            self.alias_loc[t] = s.loc
         else:
-            self.emit(p, b, c, {}, [], self.info(s, frame, label, ("-> true",)))
-            self.emit(p, q, op("not", c), {}, [], self.info(s, frame, label, ("-> false",)))
+            self.emit(t, b, c, {}, [], self.info(s, frame, label, ("-> true",)))
+            self.emit(t, q, op("not", c), {}, [], self.info(s, frame, label, ("-> false",)))
         inner = replace(frame, loops=frame.loops + ((p, q),))
         self.seq(s.body.stmts, b, p, inner)
         frame.labels.update(inner.labels)
@@ -287,7 +324,8 @@ class TaskCompiler:
                  for _, v in values]
         return values, conds
 
-    def inline(self, s: A.CallStmt, frame: Frame, ret: Exit) -> tuple[Frame, tuple[A.Stmt, ...]]:
+    def inline(self, s: A.CallStmt, frame: Frame, ret: Exit,
+               ret_var: str | None = None) -> tuple[Frame, tuple[A.Stmt, ...]]:
         sc = self.low.scope
         proc = sc.procedures.get(s.func)
         if proc is None:
@@ -308,6 +346,7 @@ class TaskCompiler:
         binds: list[tuple[str, Binding]] = [("current", frame.env.lookup("current"))]  # type: ignore[list-item]
         binds += [(p, Thunk(a, frame.env)) for p, a in zip(proc.params, s.args)]
         callee = self.new_frame(Env(tuple(binds)), frame.stack + (s.func,), ret)
+        callee.returns, callee.ret_var = self.result_type(proc), ret_var
         return callee, proc.body
 
     # ------------------------------------------------------------ atomic (symbolic) execution
@@ -321,6 +360,9 @@ class TaskCompiler:
     def sym_seq(self, stmts: tuple[A.Stmt, ...], paths: list[Path], frame: Frame,
                 atomic: bool) -> list[Path]:
         for s in stmts:
+            decl = s.stmt if isinstance(s, A.Labeled) else s
+            if isinstance(decl, A.Local):
+                frame = self.local_frame(decl, frame)
             out: list[Path] = []
             for path in paths:
                 if path.exit is not None:
@@ -334,7 +376,16 @@ class TaskCompiler:
         return paths
 
     def sym(self, s: A.Stmt, path: Path, frame: Frame) -> list[Path]:
+        if not isinstance(s, (A.Block, A.Atomic, A.Labeled, A.While)):
+            calls, s = hoist_stmt(s, self.is_proc)
+            if calls:
+                paths, frame = self.sym_calls(calls, path, frame)
+                return [x for pp in paths
+                        for x in ([pp] if pp.exit is not None else self.sym(s, pp, frame))]
         low, read = self.low, self.reader(path)
+        if isinstance(s, (A.Local, A.Jump)) and (isinstance(s, A.Local) or s.value is not None):
+            self.sym_value(s, path, frame)
+            return [path]
         if isinstance(s, A.Assign):
             self.sym_assign(s, path, frame)
             return [path]
@@ -402,6 +453,7 @@ class TaskCompiler:
             if s.kind == "skip":
                 return [path]
             if s.kind == "return":       # to the call site: a pc, or the inlined-call token
+                self.check_return(s, frame)
                 path.exit = frame.ret
                 return [path]
             target = self.jump_target(s, frame)
@@ -416,68 +468,3 @@ class TaskCompiler:
                               "is one step of the model", s.loc,
                               hint="move the loop outside, or unroll it with if")
         raise AssertionError(s)
-
-    def lvalue(self, target: A.AExpr, env: Env, read) -> list[tuple[str, Expr]]:  # noqa: ANN001
-        """The variables an assignment target may denote, each with the condition under
-        which it is the one written (a case split when the owner is not known statically)."""
-        sc = self.low.scope
-        if isinstance(target, A.Name):
-            b = env.lookup(target.id)
-            if isinstance(b, Thunk):
-                return self.lvalue(b.expr, b.env, read)
-            if b is None and target.id in sc.fields["global"]:
-                return [(target.id, TRUE)]
-            if b is None and target.id in sc.fields["task"]:
-                raise DesignError(f"'{target.id}' is a per-task variable; say whose", target.loc,
-                                  hint=f"write current.{target.id} = ...")
-            raise DesignError(f"cannot assign to '{target.id}'", target.loc,
-                              hint=did_you_mean(target.id, sc.fields["global"]) or
-                              "only state variables can be assigned")
-        if isinstance(target, A.Field):
-            obj = self.low.expr(target.obj, env, read)
-            if obj.type == sc.enums["task"]:
-                owners, kind = sc.tasks, "task"
-            elif obj.type == sc.enums["group"]:
-                owners, kind = sc.groups, "group"
-            else:
-                raise DesignError(f"'.{target.field}' needs a task or a group", target.loc)
-            if target.field not in sc.fields[kind]:
-                raise DesignError(f"{kind}s have no field '{target.field}'", target.loc,
-                                  hint=did_you_mean(target.field, sc.fields[kind]))
-            if obj.op == "const":
-                return [(f"{owners[int(obj.value)]}.{target.field}", TRUE)]  # type: ignore[arg-type]
-            return [(f"{o}.{target.field}", op("eq", obj, const(i, obj.type)))
-                    for i, o in enumerate(owners)]
-        raise DesignError("the left side of an assignment must be a variable", target.loc)
-
-    def sym_assign(self, s: A.Assign, path: Path, frame: Frame) -> None:
-        read = self.reader(path)
-        targets = self.lvalue(s.target, frame.env, read)
-        types = self.low.scope.var_types
-        ty = types[targets[0][0]]
-        rhs = self.low.expr(s.value, frame.env, read, ty)
-        if s.op != "=":
-            if not isinstance(ty, IntType) or not isinstance(rhs.type, IntType):
-                raise DesignError(f"'{s.op}' needs an int on both sides, found "
-                                  f"{type_name(ty)} and {type_name(rhs.type)}", s.loc,
-                                  hint="for sets write x = x + {A}")
-        elif not same_kind(ty, rhs.type):
-            raise DesignError(f"type mismatch: cannot assign {type_name(rhs.type)} to "
-                              f"{type_name(ty)} variable", s.loc)
-        updates: dict[str, Expr] = {}
-        for name, when in targets:
-            old = read(name)
-            val = rhs if s.op == "=" else self.low._arith("add" if s.op == "+=" else "sub", old, rhs)
-            if isinstance(ty, IntType) and isinstance(val.type, IntType) and not (
-                    ty.lo <= val.type.lo and val.type.hi <= ty.hi):
-                bad = op("or", op("lt", val, const(ty.lo, IntType(ty.lo, ty.lo))),
-                         op("lt", const(ty.hi, IntType(ty.hi, ty.hi)), val))
-                bad = op("and", when, bad)
-                if not (bad.op == "const" and not bad.value):
-                    path.errors.append((bad, f"value out of range {ty.lo}..{ty.hi} for {name}: "
-                                             f"{s.text} ({s.loc})"))
-                val = op("ite", bad, old, val, ty=ty)
-            if val.type != ty and isinstance(ty, IntType):
-                val = replace(val, type=ty) if val.op != "const" else const(val.value, ty)  # type: ignore[arg-type]
-            updates[name] = op("ite", when, val, old, ty=ty)
-        path.sigma.update(updates)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flagcheck.tlamodel.cfg import ErrorRegistry, TaskCompiler
+from flagcheck.tlamodel.cfg_locals import reset_dead
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
 from flagcheck.tlamodel.inherit import inherit
@@ -243,11 +244,13 @@ def build_model(design: Design, scen: SpecFile, only: tuple[str, ...] = ()) -> M
     err_decl = None
     if len(errors.messages) > 1:
         err_decl = VarDecl("__error", EnumType("error", tuple(errors.messages)), internal=True)
-    all_decls = decls + pc_decls + ([err_decl] if err_decl else [])
-    init += [(0,)] * len(pc_decls) + ([(0,)] if err_decl else [])
+    slot_decls = [d for _, tc in compiled for d in tc.slots.decls]
+    all_decls = decls + pc_decls + slot_decls + ([err_decl] if err_decl else [])
     for d in all_decls:
         scope.var_types[d.name] = d.type
-    actions = _actions(edges_by_task, errors, err_decl)
+    actions, slot_init = _actions(edges_by_task, errors, err_decl)
+    init += [(0,)] * len(pc_decls) + [(slot_init[d.name],) for d in slot_decls] + \
+        ([(0,)] if err_decl else [])
     err_ok = (op("eq", var("__error", err_decl.type), const(0, err_decl.type))
               if err_decl else None)
     done = op("and", *(op("eq", var(f"{t}.pc", ty), const(remap[tc.resolve(tc.done_pc)], ty))
@@ -316,17 +319,22 @@ def _renumber(tc: TaskCompiler) -> tuple[list[int], dict[int, int]]:
     return order, {p: i for i, p in enumerate(order)}
 
 
-def _actions(edges_by_task, errors, err_decl) -> list[Action]:  # noqa: ANN001
+def _actions(edges_by_task, errors, err_decl) -> tuple[list[Action], dict[str, object]]:  # noqa: ANN001
+    """The IR actions of every task, and the initial value of every local slot (a slot the
+    task's first step reads starts with the value its declaration gives it)."""
     actions: list[Action] = []
+    slot_init: dict[str, object] = {}
     err_var = var("__error", err_decl.type) if err_decl else None
     for tname, tc, remap, ty in edges_by_task:
         pcv = var(f"{tname}.pc", ty)
+        mine: list[Action] = []
         for e in tc.edges:
             if e.src not in remap:
                 continue  # unreachable code
             guard = op("and", op("eq", pcv, const(remap[e.src], ty)), e.guard)
             updates: list[tuple[str, Expr]] = [(f"{tname}.pc", const(remap[tc.resolve(e.dst)], ty))]
-            updates += sorted(e.updates.items())
+            # a jump through a local's declaration (or a constant return) writes its value
+            updates += sorted({**e.updates, **tc.births_on(e.dst)}.items())
             if err_var is not None:
                 guard = op("and", guard, op("eq", err_var, const(0, err_var.type)))
                 if e.errors:
@@ -334,8 +342,14 @@ def _actions(edges_by_task, errors, err_decl) -> list[Action]:  # noqa: ANN001
                     for cond, msg in reversed(e.errors):
                         val = op("ite", cond, const(errors.id(msg), err_var.type), val)
                     updates.append(("__error", val))
-            actions.append(Action(len(actions), tname, guard, tuple(updates), e.info))
-    return actions
+            mine.append(Action(len(actions) + len(mine), tname, guard, tuple(updates), e.info))
+        mine, live = reset_dead(mine, f"{tname}.pc", tc.slots.decls)
+        born = tc.births_on(0)
+        for d in tc.slots.decls:
+            start = born.get(d.name) if d.name in live else None
+            slot_init[d.name] = start.value if start is not None else default_value(d.type)
+        actions += mine
+    return actions, slot_init
 
 
 def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer, err_ok: Expr | None,

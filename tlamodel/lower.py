@@ -27,7 +27,15 @@ class Thunk:
     env: "Env"
 
 
-Binding = Union[Expr, Thunk]
+@dataclass(frozen=True)
+class Slot:
+    """A local variable (``local x: T``) or a procedure call's result, bound to the
+    per-task IR variable that holds it (tlamodel.cfg_locals allocates it)."""
+    var: str
+    type: Type
+
+
+Binding = Union[Expr, Thunk, Slot]
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,8 @@ class Lowerer:
         b = env.lookup(e.id)
         if isinstance(b, Thunk):
             return self._lower(b.expr, b.env, read, expected)
+        if isinstance(b, Slot):
+            return read(b.var)
         if b is not None:
             return b
         sc = self.scope

@@ -36,6 +36,9 @@ class ProcSpec:
     params: tuple[str, ...]
     body: tuple[A.Stmt, ...]
     loc: SourceLoc
+    #: ``name(params) -> TYPE``: the type of the value ``return expr;`` gives back (None:
+    #: the procedure returns nothing and can only be a statement)
+    ret_type: str | None = None
 
 
 @dataclass(frozen=True)

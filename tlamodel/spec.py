@@ -27,7 +27,8 @@ KIND_KEYS = {
     "scenario": {"scenario", "tasks", "signals", "run", "skip", "control"},
 }
 SCOPES = ("global", "task", "group")
-_SIG = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*)\))?\s*$")
+#: ``name``, ``name(p, q)``, and for a procedure that returns a value ``name(p) -> TYPE``
+_SIG = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^)]*)\))?\s*(?:->\s*(\S.*?))?\s*$")
 VERDICT_WORDS = ("violated", "holds")
 
 
@@ -97,7 +98,7 @@ def _no_controls(text: str, loc: SourceLoc, what: str) -> None:
                           hint="use printable characters only")
 
 
-def _signature(doc: YamlDoc, m: Any, key: Any) -> tuple[str, tuple[str, ...]]:
+def _signature(doc: YamlDoc, m: Any, key: Any) -> tuple[str, tuple[str, ...], str | None]:
     mt = _SIG.match(str(key))
     if not mt:
         raise DesignError(f"bad definition name {str(key)!r}", doc.key_loc(m, key),
@@ -108,7 +109,7 @@ def _signature(doc: YamlDoc, m: Any, key: Any) -> tuple[str, tuple[str, ...]]:
             raise DesignError(f"bad parameter name {p!r}", doc.key_loc(m, key))
     if len(set(params)) != len(params):
         raise DesignError(f"duplicate parameter in {key}", doc.key_loc(m, key))
-    return mt.group(1), params
+    return mt.group(1), params, mt.group(3)
 
 
 def read_spec(doc: YamlDoc) -> SpecFile:
@@ -232,11 +233,16 @@ def _read_callables(doc: YamlDoc, top: Any, key: str, what: str, shape: str,
         return
     m = _need_map(doc, top, key, shape)
     for k in m:
-        name, params = _signature(doc, m, k)
+        name, params, ret = _signature(doc, m, k)
+        if ret is not None and what != "procedure":
+            raise DesignError(f"a {what} cannot declare a result type ('-> {ret}')",
+                              doc.key_loc(m, k), hint="a define's type is its expression's; "
+                              "'-> TYPE' is for procedures that 'return expr;'")
         body = parse(*_code(doc, m, k, f"{what} {name}"), f"{what} {name}")
         if name in into:
             raise DesignError(f"{what} {name} appears twice in this file", doc.key_loc(m, k))
-        into[name] = make(name, params, body, doc.key_loc(m, k))
+        into[name] = (make(name, params, body, doc.key_loc(m, k)) if ret is None else
+                      make(name, params, body, doc.key_loc(m, k), ret))
 
 
 def _read_properties(doc: YamlDoc, top: Any, spec: SpecFile) -> None:

@@ -162,6 +162,11 @@ class _Builder:
             return A.Assert(self.expr(ch[0]), loc, self.src(t))
         if k in ("returnstmt", "breakstmt", "continuestmt", "skipstmt"):
             return A.Jump(k[:-4], None, loc, self.src(t))
+        if k == "returnvalue":
+            return A.Jump("return", None, loc, self.src(t), self.expr(ch[0]))
+        if k == "localstmt":
+            init = self.expr(ch[2]) if ch[2] is not None else None
+            return A.Local(str(ch[0]), _WS.sub("", self.src(ch[1])), init, loc, self.src(t))
         if k == "gotostmt":
             return A.Jump("goto", str(ch[0]), loc, self.src(t))
         if k == "block":

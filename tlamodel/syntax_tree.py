@@ -166,6 +166,19 @@ class Jump:
     target: str | None
     loc: SourceLoc
     text: str
+    #: ``return expr;``: the value a procedure declared ``name(...) -> TYPE`` returns
+    value: "AExpr | None" = None
+
+
+@dataclass(frozen=True)
+class Local:
+    """``local name: TYPE = init;``: a variable of the enclosing block (tlamodel.cfg_locals
+    says how it is kept out of the state when it is dead)."""
+    name: str
+    type_text: str
+    init: AExpr | None
+    loc: SourceLoc
+    text: str
 
 
 @dataclass(frozen=True)
@@ -184,4 +197,4 @@ class Block:
 
 
 Stmt = Union[Assign, CallStmt, If, While, Atomic, Await, Either, Choose, Assert, Jump,
-             Labeled, Block]
+             Labeled, Block, Local]

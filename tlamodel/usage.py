@@ -69,4 +69,8 @@ def stmt_calls(stmts: Iterable[A.Stmt], out: set[str]) -> None:
             _expr_calls(s.value, out)
         elif isinstance(s, (A.Await, A.Assert, A.If, A.While, A.Choose)):
             _expr_calls(s.cond, out)
+        elif isinstance(s, A.Local):
+            _expr_calls(s.init, out)
+        elif isinstance(s, A.Jump):
+            _expr_calls(s.value, out)
         work.extend(children(s))
