@@ -138,7 +138,8 @@ class Encoder:
             if isinstance(ty, IntType):
                 cs += [x >= ty.lo, x <= ty.hi]
             elif isinstance(ty, EnumType):
-                cs += [x >= 0, x < len(ty.values)]
+                # <= n-1, not < n: n itself may not fit the signed width (n = 2^(W-1))
+                cs += [x >= 0, x <= len(ty.values) - 1]
             elif isinstance(ty, SetType) and not ty.elem.values:
                 cs.append(x == 0)
         return self._and(cs)
