@@ -24,7 +24,7 @@ from flagcheck.pyspec.progress import Progress, ProgressHook
 from flagcheck.pyspec.replay import ReplayError, check_violation
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.ir import Model
-from flagcheck.tlamodel.load import Design
+from flagcheck.tlamodel.load import BUILTIN_PROPERTIES, Design
 from flagcheck.tlamodel.reduce import reduce_model
 from flagcheck.tlamodel.spec import SpecFile
 
@@ -176,7 +176,7 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
            progress: ProgressHook | None = None) -> list[Verdict]:
     if opts.engine not in ENGINES:
         raise DesignError(f"unknown engine '{opts.engine}'", hint="use " + " or ".join(ENGINES))
-    known = set(design.merged.properties) | {"assertions"}
+    known = set(design.merged.properties) | set(BUILTIN_PROPERTIES)
     for p in prop_filter:
         if p not in known:
             raise DesignError(f"unknown property '{p}'", hint=did_you_mean(p, known))
