@@ -18,6 +18,7 @@ from flagcheck.tlamodel.fold import op
 from flagcheck.tlamodel.ir import TRUE, Expr, PcInfo, SourceLoc, StepInfo, const, var
 from flagcheck.tlamodel.cfg_assign import AssignMixin
 from flagcheck.tlamodel.cfg_decl import DeclMixin
+from flagcheck.tlamodel.cfg_lock import LockMixin
 from flagcheck.tlamodel.cfg_locals import Slots, hoist_stmt
 from flagcheck.tlamodel.lower import Binding, Env, Lowerer, Thunk
 from flagcheck.tlamodel.ir import Type
@@ -92,7 +93,7 @@ class ErrorRegistry:
 
 
 
-class TaskCompiler(AssignMixin, DeclMixin):
+class TaskCompiler(AssignMixin, DeclMixin, LockMixin):
     def __init__(self, low: Lowerer, task: str, errors: ErrorRegistry) -> None:
         self.low = low
         self.task = task
@@ -216,7 +217,7 @@ class TaskCompiler(AssignMixin, DeclMixin):
             self.return_stmt(s, p, frame, label)
         elif isinstance(s, A.Block):
             self.seq(s.stmts, p, q, frame)
-        elif isinstance(s, A.CallStmt):
+        elif isinstance(s, A.CallStmt) and not self.is_lock_op(s):
             callee, body = self.inline(s, frame, q)
             self.seq(body, p, q, callee)
         elif isinstance(s, A.If):
@@ -441,6 +442,9 @@ class TaskCompiler(AssignMixin, DeclMixin):
                 pp.notes.append(f"{s.text} -> no candidate")
                 out.extend(self.sym_seq(s.other.stmts, [pp], frame, True))
             return out
+        if self.is_lock_op(s):
+            self.sym_lock(s, path, frame)  # type: ignore[arg-type]
+            return [path]
         if isinstance(s, A.CallStmt):
             token: RetToken = ("ret", len(self.frames))
             callee, body = self.inline(s, frame, token)

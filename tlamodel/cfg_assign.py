@@ -10,6 +10,7 @@ from flagcheck.tlamodel import syntax_tree as A
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
 from flagcheck.tlamodel.ir import TRUE, Expr, IntType, const
+from flagcheck.tlamodel.scope import is_lock
 from flagcheck.tlamodel.lower import Env, Lowerer, Slot, Thunk, same_kind, type_name
 
 if TYPE_CHECKING:
@@ -63,6 +64,9 @@ class AssignMixin:
         targets = self.lvalue(s.target, frame.env, read)
         types = self.low.scope.var_types
         ty = types[targets[0][0]]
+        if is_lock(ty):
+            raise DesignError(f"a lock changes only by spin_lock() and spin_unlock(), not by "
+                              f"'{s.op}'", s.loc, hint=f"spin_lock({targets[0][0].split('.')[-1]})")
         rhs = self.low.expr(s.value, frame.env, read, ty)
         if s.op != "=":
             if not isinstance(ty, IntType) or not isinstance(rhs.type, IntType):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flagcheck.tlamodel.cfg import ErrorRegistry, TaskCompiler
 from flagcheck.tlamodel.cfg_locals import reset_dead
+from flagcheck.tlamodel.cfg_lock import MISUSE
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
 from flagcheck.tlamodel.inherit import inherit
@@ -15,10 +16,13 @@ from flagcheck.tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, I
 from flagcheck.tlamodel.lower import Env, Lowerer, same_kind, type_name
 from flagcheck.tlamodel.records import Expectation, SpecFile
 from flagcheck.tlamodel.resolve import Merged, Resolver
-from flagcheck.tlamodel.scope import Scope, build_scope, default_value, flat_vars
+from flagcheck.tlamodel.scope import Scope, build_scope, default_value, flat_vars, is_lock
 from flagcheck.tlamodel.usage import stmt_calls
 
 ASSERTIONS = "assertions"
+#: the built-in property of locks (tlamodel.cfg_lock): reported when the model takes a lock
+LOCK_MISUSE = "lock_misuse"
+BUILTIN_PROPERTIES = (ASSERTIONS, LOCK_MISUSE)
 DEFAULT_BOUND = 40
 
 
@@ -77,7 +81,7 @@ class Design:
     def checked_properties(self) -> list[str]:
         if self.spec.check is not None:
             for name, loc in self.spec.check:
-                if name not in self.merged.properties and name != ASSERTIONS:
+                if name not in self.merged.properties and name not in BUILTIN_PROPERTIES:
                     raise DesignError(f"unknown property '{name}'", loc,
                                       hint=did_you_mean(name, self.merged.properties))
             return [n for n, _ in self.spec.check]
@@ -86,7 +90,7 @@ class Design:
     def skipped(self, scenario: SpecFile) -> dict[str, str]:
         """Properties the scenario declares meaningless for itself, with the reason."""
         for name, (_, loc) in scenario.skip.items():
-            if name not in self.merged.properties and name != ASSERTIONS:
+            if name not in self.merged.properties and name not in BUILTIN_PROPERTIES:
                 raise DesignError(f"skip: unknown property '{name}'", loc,
                                   hint=did_you_mean(name, self.merged.properties))
         return {k: why for k, (why, _) in scenario.skip.items()}
@@ -128,7 +132,7 @@ def _load_design(path: str | Path, allow_paths: tuple[Path, ...] = ()) -> Design
     expectations = [e for e in inherited.expect
                     if (e.scenario, e.prop) in own or checked is None or e.prop in checked]
     for e in inherited.own_expect:
-        if e.prop not in merged.properties and e.prop != ASSERTIONS:
+        if e.prop not in merged.properties and e.prop not in BUILTIN_PROPERTIES:
             raise DesignError(f"expect: unknown property '{e.prop}'", e.prop_loc or e.loc,
                               hint=did_you_mean(e.prop, merged.properties))
         if spec.check is not None and e.prop not in [n for n, _ in spec.check]:
@@ -256,13 +260,14 @@ def build_model(design: Design, scen: SpecFile, only: tuple[str, ...] = ()) -> M
     done = op("and", *(op("eq", var(f"{t}.pc", ty), const(remap[tc.resolve(tc.done_pc)], ty))
                        for t, tc, remap, ty in edges_by_task))
     terminal = op("or", done, op("not", err_ok)) if err_ok is not None else done
-    props = _properties(design, scen, scope, low, err_ok, only)
+    props = _properties(design, scen, scope, low, _error_checks(errors, err_decl), only)
     return Model(name=f"{design.name} × {scen.name}", vars=tuple(all_decls), init=tuple(init),
                  actions=tuple(actions), properties=tuple(props), tasks=scope.tasks,
                  terminal=terminal, pcs=tuple(pcs), error_var="__error" if err_decl else None,
                  meta={"design": design.name, "scenario": scen.name, "design_file": design.spec.path,
                        "scenario_file": scen.path},
-                 observable=_observable(scope, low))
+                 # locks stay visible: the reduction never merges across spin_lock/unlock
+                 observable=_observable(scope, low) | {d.name for d in decls if is_lock(d.type)})
 
 
 def _observable(scope: Scope, low: Lowerer) -> frozenset[str]:
@@ -352,8 +357,22 @@ def _actions(edges_by_task, errors, err_decl) -> tuple[list[Action], dict[str, o
     return actions, slot_init
 
 
-def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer, err_ok: Expr | None,
-                only: tuple[str, ...] = ()) -> list[Property]:
+def _error_checks(errors: ErrorRegistry, err_decl: VarDecl | None) -> dict[str, Expr]:
+    """The built-in invariants over the run-time error variable: ``assertions`` (no assert
+    fails, no value leaves its range) and, when the model takes locks, ``lock_misuse``."""
+    if err_decl is None:
+        return {ASSERTIONS: const(True, BOOL)}
+    ev = var("__error", err_decl.type)
+    misuse = [i for i, m in enumerate(errors.messages) if m.startswith(MISUSE)]
+    if not misuse:
+        return {ASSERTIONS: op("eq", ev, const(0, err_decl.type))}
+    others = [i for i in range(1, len(errors.messages)) if i not in misuse]
+    return {ASSERTIONS: op("and", *(op("ne", ev, const(i, ev.type)) for i in others)),
+            LOCK_MISUSE: op("and", *(op("ne", ev, const(i, ev.type)) for i in misuse))}
+
+
+def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer,
+                checks: dict[str, Expr], only: tuple[str, ...] = ()) -> list[Property]:
     out: list[Property] = []
     skipped = design.skipped(scen)
     # the design's selection, then the scenario's own properties (always checked)
@@ -362,7 +381,7 @@ def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer, err_
     if only:   # an explicit selection (verify --property) may name any defined property
         names = [n for n in only if n in scope.properties]
     for name in names:
-        if name == ASSERTIONS or name in skipped:
+        if name in BUILTIN_PROPERTIES or name in skipped:
             continue
         p = scope.properties[name]
         if p.kind == "deadlock_free":
@@ -372,8 +391,10 @@ def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer, err_
             out.append(Invariant(name, low.cond(p.expr, Env()), p.doc, p.loc))
         else:
             out.append(_liveness(p, scope, low))
-    if ASSERTIONS not in skipped:
-        # always reported, so tables line up; TRUE when no statement can fail at run time
-        out.append(Invariant(ASSERTIONS, err_ok if err_ok is not None else const(True, BOOL),
-                             "no assert() fails and no variable leaves its range"))
+    docs = {ASSERTIONS: "no assert() fails and no variable leaves its range",
+            LOCK_MISUSE: "no task takes a lock it holds or releases one it does not hold"}
+    for name, expr in checks.items():
+        # assertions: always reported, so tables line up (TRUE when nothing can fail)
+        if name not in skipped:
+            out.append(Invariant(name, expr, docs[name]))
     return out

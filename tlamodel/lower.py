@@ -18,6 +18,8 @@ from flagcheck.tlamodel.ir import (BOOL, EnumType, Expr, IntType, SetType, Sourc
 from flagcheck.tlamodel.scope import Scope
 
 Reader = Callable[[str], Expr]
+#: expressions over locks (tlamodel.cfg_lock) and their parameters
+LOCK_QUERIES = {"spin_is_locked": ("l",), "lock_held_by": ("l", "t"), "lockdep_is_held": ("l",)}
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,8 @@ class Lowerer:
     def _call(self, e: A.Call, env: Env, read: Reader, expected: Type | None) -> Expr:
         sc = self.scope
         d = sc.defines.get(e.func)
+        if d is None and e.func in LOCK_QUERIES:
+            return self._lock_query(e, env, read)
         if d is None:
             if e.func in sc.procedures:
                 raise DesignError(f"procedure {e.func}() has effects and cannot be used in an "
@@ -171,6 +175,31 @@ class Lowerer:
         inner = Env(tuple((k, v) for k, v in env.binds if k == "current") + tuple(binds),
                     env.stack + (e.func,))
         return self._lower(d.body, inner, read, expected)
+
+    def _lock_query(self, e: A.Call, env: Env, read: Reader) -> Expr:
+        """spin_is_locked(l), lock_held_by(l, t), lockdep_is_held(l): read a lock (its value
+        is unlocked or the holding task, tlamodel.cfg_lock)."""
+        want = LOCK_QUERIES[e.func]
+        if len(e.args) != len(want):
+            raise DesignError(f"{e.func}() takes {len(want)} argument(s), got {len(e.args)}",
+                              e.loc, hint=f"{e.func}({', '.join(want)})")
+        lk = self._lower(e.args[0], env, read, None)
+        if lk.type != self.scope.enums["lock"]:
+            raise DesignError(f"{e.func}() takes a lock, found {type_name(lk.type)}",
+                              e.args[0].loc, hint="declare it with type: lock")
+        if e.func == "spin_is_locked":
+            return op("ne", lk, const(0, lk.type))
+        who = (self._lower(e.args[1], env, read, None) if e.func == "lock_held_by" else
+               self._name(A.Name("current", e.loc), env, read, None))
+        task = self.scope.enums["task"]
+        if who.type != task:
+            raise DesignError(f"{e.func}(): the holder must be a task, found "
+                              f"{type_name(who.type)}", e.args[-1].loc)
+        if who.op == "const":
+            return op("eq", lk, const(int(who.value) + 1, lk.type))  # type: ignore[arg-type]
+        return op("or", *(op("and", op("eq", who, const(i, task)),
+                              op("eq", lk, const(i + 1, lk.type)))
+                          for i in range(len(task.values))))
 
     # -- the dispatcher
     def _lower(self, e: A.AExpr, env: Env, read: Reader, expected: Type | None) -> Expr:

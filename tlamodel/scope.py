@@ -14,7 +14,14 @@ from flagcheck.tlamodel.ir import (BOOL, BoolType, EnumType, Expr, IntType, SetT
                          VarDecl, const)
 from flagcheck.tlamodel.records import DefineSpec, ProcSpec, PropSpec, VarSpec
 
-BUILTIN_ENUMS = ("task", "group", "signal")
+BUILTIN_ENUMS = ("task", "group", "signal", "lock")
+#: the value of a lock nobody holds; the other values of type ``lock`` are the tasks (the holder)
+UNLOCKED = "unlocked"
+
+
+def is_lock(ty: Type) -> bool:
+    """Whether ``ty`` is the ``lock`` type (tlamodel.cfg_lock: spin_lock()/spin_unlock())."""
+    return isinstance(ty, EnumType) and ty.name == "lock"
 _RANGE = re.compile(r"^\s*(-?[0-9]+)\s*\.\.\s*(-?[0-9]+)\s*$")
 _SET = re.compile(r"^\s*set\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$")
 MAX_INT_SPAN = 1 << 16
@@ -46,6 +53,8 @@ def parse_type(text: str, enums: dict[str, EnumType], loc: SourceLoc) -> Type:
     t = text.strip()
     if t == "bool":
         return BOOL
+    if t == "lock" and "lock" in enums:
+        return enums["lock"]
     m = _RANGE.match(t)
     if m:
         lo = checked_int(m.group(1), loc, "range bound")
@@ -86,6 +95,9 @@ def build_scope(enum_specs: dict[str, tuple[tuple[str, ...], SourceLoc]],
         "task": EnumType("task", tuple(tasks)),
         "group": EnumType("group", tuple(groups)),
         "signal": EnumType("signal", tuple(sig_names)),
+        # a lock holds the task that holds it; its values get no names (they would be the
+        # tasks' names), code reads a lock with spin_is_locked() and lock_held_by()
+        "lock": EnumType("lock", (UNLOCKED,) + tuple(tasks)),
     }
     consts: dict[str, Expr] = {}
     owners: dict[str, str] = {}
