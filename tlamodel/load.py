@@ -257,8 +257,9 @@ def build_model(design: Design, scen: SpecFile, only: tuple[str, ...] = ()) -> M
         ([(0,)] if err_decl else [])
     err_ok = (op("eq", var("__error", err_decl.type), const(0, err_decl.type))
               if err_decl else None)
+    # a daemon (a kernel thread) may block for ever: only the other tasks must finish
     done = op("and", *(op("eq", var(f"{t}.pc", ty), const(remap[tc.resolve(tc.done_pc)], ty))
-                       for t, tc, remap, ty in edges_by_task))
+                       for t, tc, remap, ty in edges_by_task if not scen.tasks[t].daemon))
     terminal = op("or", done, op("not", err_ok)) if err_ok is not None else done
     props = _properties(design, scen, scope, low, _error_checks(errors, err_decl), only)
     return Model(name=f"{design.name} × {scen.name}", vars=tuple(all_decls), init=tuple(init),

@@ -58,6 +58,9 @@ class TaskSpec:
     group: str
     init: tuple[tuple[str, A.AExpr, SourceLoc], ...]
     loc: SourceLoc
+    #: a kernel thread (SQPOLL, an io-wq worker, a kthread loop): it may block for ever
+    #: without that being a deadlock (tlamodel.load leaves it out of Model.terminal)
+    daemon: bool = False
 
 
 @dataclass(frozen=True)

@@ -378,9 +378,13 @@ def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
                 raise DesignError(f"task {tname}: expected a mapping such as {{group: G1}}",
                                   doc.value_loc(tasks, tname))
             for k in tv:
-                if k not in ("group", "init"):
+                if k not in ("group", "init", "daemon"):
                     raise DesignError(f"unknown field '{k}' for task {tname}", doc.key_loc(tv, k),
-                                      hint="use group: and init:")
+                                      hint="use group:, init: and daemon:")
+            if "daemon" in tv and not isinstance(tv["daemon"], bool):
+                raise DesignError(f"task {tname}: 'daemon:' must be true or false, found "
+                                  f"{tv['daemon']!r}", doc.value_loc(tv, "daemon"),
+                                  hint="daemon: true marks a kernel thread that may sleep for ever")
             if "group" in tv:
                 group = _identifier(tv["group"], doc.value_loc(tv, "group"), "group")
             if "init" in tv:
@@ -389,7 +393,9 @@ def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
                     e = parse_expr(*_code(doc, im, f, "init"),
                                    f"initial value of {tname}.{f}")
                     init.append((str(f), e, doc.key_loc(im, f)))
-        spec.tasks[str(tname)] = TaskSpec(str(tname), group, tuple(init), doc.key_loc(tasks, tname))
+        daemon = bool(tv.get("daemon", False)) if tv is not None else False
+        spec.tasks[str(tname)] = TaskSpec(str(tname), group, tuple(init), doc.key_loc(tasks, tname),
+                                          daemon)
     if "signals" in top:
         seq = _need_list(doc, top, "signals", "signal names")
         spec.signals = [(_identifier(v, doc.value_loc(seq, i), "signal"), doc.value_loc(seq, i))
