@@ -37,7 +37,9 @@ the shortest counterexample's depth, a function of the design and the scenario a
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import replace
+from typing import Callable
 
 from flagcheck.tlamodel.fold import op
 from flagcheck.tlamodel.ir import (Action, Expr, Invariant, Liveness, Model, StepInfo, free_vars,
@@ -167,54 +169,134 @@ def compose(a: Action, b: Action) -> Action:
                   (a.parts or (a,)) + (b.parts or (b,)))
 
 
-def reduce_model(model: Model) -> Model:
+def reduce_model(model: Model, check: Callable[[], None] | None = None) -> Model:
+    """The reduced model.  ``check`` is called now and then so that a run-wide deadline
+    can stop a long reduction (it raises); the result never depends on it."""
     if not model.pcs:
         return model
     an = _Analysis(model)
-    acts = list(model.actions)
-    changed = True
-    while changed and len(acts) < MAX_ACTIONS:
-        changed = False
-        by_src: dict[tuple[str, int | None], list[Action]] = {}
-        for a in acts:
-            by_src.setdefault((a.task, an.src(a)), []).append(a)
-        for a in acts:
-            s, d = an.src(a), an.dst(a)
-            if s is None or d is None or d == s or not an.mergeable(a, s, d):
-                continue
-            succ = by_src.get((a.task, d), [])
-            if not succ or any(an.private(b) for b in succ):
-                continue
-            # when a is enabled it must be the task's only move (else "a, then stuck at d"
-            # would disappear while a sibling keeps the task busy)
-            if any(x is not a and not _exclusive(a.guard, x.guard)
-                   for x in by_src.get((a.task, s), [])):
-                continue
-            merged = [compose(a, b) for b in succ]
-            merged = [m for m in merged if not (m.guard.op == "const" and m.guard.value is False)]
-            acts = [x for x in acts if x is not a] + merged
-            changed = True
-            break
+    acts = _Merger(an, model.actions, check or (lambda: None)).run()
     acts = _reachable(model, an, acts)
     return replace(model, actions=tuple(replace(a, index=i) for i, a in enumerate(acts)))
 
 
+class _Merger:
+    """The merge loop: repeatedly merge the first action (in model order, merged actions
+    last) that may be merged into its successors, until none may.
+
+    Why incremental: whether an action may be merged depends only on its own program
+    points and on the actions leaving its source and its destination.  A merge of ``a``
+    changes only the actions leaving ``a``'s source, so only the actions that start or
+    end there are judged again; the first mergeable action is kept in a heap keyed by
+    model order.  The result is the one of rescanning every action after each merge (which
+    was quadratic: a 10,000-statement private procedure took many minutes)."""
+
+    def __init__(self, an: _Analysis, actions: tuple[Action, ...], check: Callable[[], None]):
+        self.an, self.check = an, check
+        self.seq: dict[int, int] = {}
+        self.alive: dict[int, Action] = {}
+        self.src: dict[int, int | None] = {}
+        self.dst: dict[int, int | None] = {}
+        self.by_src: dict[tuple[str, int | None], list[Action]] = {}
+        self.by_dst: dict[tuple[str, int | None], list[Action]] = {}
+        self.priv: dict[int, bool] = {}
+        self.heap: list[tuple[int, int]] = []
+        self.next_seq = 0
+        for a in actions:
+            self._add(a)
+        for a in actions:
+            self._judge(a)
+
+    def _add(self, a: Action) -> None:
+        k = id(a)
+        self.seq[k], self.next_seq = self.next_seq, self.next_seq + 1
+        self.alive[k] = a
+        self.src[k], self.dst[k] = self.an.src(a), self.an.dst(a)
+        self.by_src.setdefault((a.task, self.src[k]), []).append(a)
+        self.by_dst.setdefault((a.task, self.dst[k]), []).append(a)
+
+    def _remove(self, a: Action) -> None:
+        k = id(a)
+        del self.alive[k]
+        self.by_src[(a.task, self.src[k])].remove(a)
+        self.by_dst[(a.task, self.dst[k])].remove(a)
+
+    def _private(self, a: Action) -> bool:
+        k = id(a)
+        if k not in self.priv:
+            self.priv[k] = self.an.private(a)
+        return self.priv[k]
+
+    def _mergeable(self, a: Action) -> bool:
+        k = id(a)
+        s, d = self.src[k], self.dst[k]
+        if s is None or d is None or d == s or not self.an.mergeable(a, s, d):
+            return False
+        succ = self.by_src.get((a.task, d), [])
+        if not succ or any(self._private(b) for b in succ):
+            return False
+        # when a is enabled it must be the task's only move (else "a, then stuck at d"
+        # would disappear while a sibling keeps the task busy)
+        return all(x is a or _exclusive(a.guard, x.guard)
+                   for x in self.by_src.get((a.task, s), []))
+
+    def _judge(self, a: Action) -> None:
+        if id(a) in self.alive and self._mergeable(a):
+            heapq.heappush(self.heap, (self.seq[id(a)], id(a)))
+
+    def _first(self) -> Action | None:
+        """The first action in model order that may be merged now (stale heap entries,
+        of actions since removed or no longer mergeable, are dropped on the way)."""
+        while self.heap:
+            seq, k = self.heap[0]
+            a = self.alive.get(k)
+            if a is not None and self.seq[k] == seq and self._mergeable(a):
+                return a
+            heapq.heappop(self.heap)
+        return None
+
+    def run(self) -> list[Action]:
+        while len(self.alive) < MAX_ACTIONS:
+            self.check()
+            a = self._first()
+            if a is None:
+                break
+            k = id(a)
+            s, d = self.src[k], self.dst[k]
+            merged = [compose(a, b) for b in self.by_src[(a.task, d)]]
+            merged = [m for m in merged if not (m.guard.op == "const" and m.guard.value is False)]
+            self._remove(a)
+            for m in merged:
+                self._add(m)
+            # only actions leaving s (siblings) or entering s (whose successors these are)
+            # can change their answer, and the new ones must be judged
+            for x in (*self.by_src.get((a.task, s), []), *self.by_dst.get((a.task, s), [])):
+                self._judge(x)
+        order = sorted(self.alive.values(), key=lambda x: self.seq[id(x)])
+        return order
+
+
 def _reachable(model: Model, an: _Analysis, acts: list[Action]) -> list[Action]:
-    """Drop actions whose program point no run can reach any more."""
+    """Drop actions whose program point no run can reach any more.  Linear in the
+    actions: each program point's successors are looked up, not searched for (a
+    10,000-statement procedure took minutes with the search)."""
     idx = model.var_index()
+    src = {id(a): an.src(a) for a in acts}
     keep: list[Action] = []
     for task, pc, _ in model.pcs:
         mine = [a for a in acts if a.task == task]
+        out_of: dict[int | None, list[int]] = {}
+        for a in mine:
+            d = an.dst(a)
+            if d is not None:
+                out_of.setdefault(src[id(a)], []).append(d)
         start = set(model.init[idx[pc]])
         seen, todo = set(start), list(start)
         while todo:
-            p = todo.pop()
-            for a in mine:
-                if an.src(a) == p:
-                    d = an.dst(a)
-                    if d is not None and d not in seen:
-                        seen.add(d)
-                        todo.append(d)
-        keep += [a for a in mine if an.src(a) is None or an.src(a) in seen]
+            for d in out_of.get(todo.pop(), ()):
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        keep += [a for a in mine if src[id(a)] is None or src[id(a)] in seen]
     order = {id(a): i for i, a in enumerate(acts)}
     return sorted(keep, key=lambda a: order[id(a)])
