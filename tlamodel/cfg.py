@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Union
 
+from flagcheck.tlamodel import deadline
 from flagcheck.tlamodel import syntax_tree as A
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
@@ -202,6 +203,7 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin):
              label: str | None) -> Frame | None:
         """Compile ``s`` from program point p to q; a declaration returns the frame that
         sees the new local (the rest of its block is compiled in it)."""
+        deadline.check()
         if isinstance(s, A.Labeled):
             if s.label in frame.labels:
                 raise DesignError(f"label '{s.label}' is defined twice", s.loc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Union
 
-from flagcheck.tlamodel import syntax_tree as A
+from flagcheck.tlamodel import deadline, syntax_tree as A
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
 from flagcheck.tlamodel.ir import (BOOL, EnumType, Expr, IntType, SetType, SourceLoc, Type, const,
@@ -18,6 +18,9 @@ from flagcheck.tlamodel.ir import (BOOL, EnumType, Expr, IntType, SetType, Sourc
 from flagcheck.tlamodel.scope import Scope
 
 Reader = Callable[[str], Expr]
+#: the most expression nodes one expression may expand to (defines are macros: a chain
+#: of defines that each use the previous one twice doubles at every link)
+MAX_EXPR_NODES = 200_000
 #: expressions over locks (tlamodel.cfg_lock) and their parameters
 LOCK_QUERIES = {"spin_is_locked": ("l",), "lock_held_by": ("l", "t"), "lockdep_is_held": ("l",)}
 
@@ -72,11 +75,33 @@ class Lowerer:
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
+        self._nodes = 0         # nodes expanded so far in the outermost expression
+        self._open = 0          # expr() calls in progress (a by-name argument nests one)
 
     # -- entry points
     def expr(self, e: A.AExpr, env: Env, read: Reader | None = None,
              expected: Type | None = None) -> Expr:
-        return self._lower(e, env, read or self.plain_read, expected)
+        if self._open == 0:
+            self._nodes = 0
+        self._open += 1
+        try:
+            return self._lower(e, env, read or self.plain_read, expected)
+        finally:
+            self._open -= 1
+
+    def _count(self, e: A.AExpr, env: Env) -> None:
+        """Refuse an expression that expands past MAX_EXPR_NODES, naming the defines
+        being expanded; check the run's deadline now and then on the way."""
+        self._nodes += 1
+        if self._nodes & 0x3FF == 0:
+            deadline.check()
+        if self._nodes > MAX_EXPR_NODES:
+            chain = " → ".join(env.stack) or "(no define)"
+            raise DesignError(f"this expression expands to more than {MAX_EXPR_NODES:,} "
+                              f"nodes (defines being expanded: {chain})", e.loc,
+                              hint="defines are expanded like C macros, so a define that "
+                                   "uses another twice doubles its size; introduce a state "
+                                   "variable or a local for the shared part")
 
     def cond(self, e: A.AExpr, env: Env, read: Reader | None = None) -> Expr:
         out = self.expr(e, env, read, BOOL)
@@ -203,6 +228,7 @@ class Lowerer:
 
     # -- the dispatcher
     def _lower(self, e: A.AExpr, env: Env, read: Reader, expected: Type | None) -> Expr:
+        self._count(e, env)
         if isinstance(e, A.Name):
             return self._name(e, env, read, expected)
         if isinstance(e, A.IntLit):

@@ -1,0 +1,149 @@
+"""One time budget for a whole run: reading, parsing, lowering, reduction and search.
+
+Why here, at the bottom of the layers: the phases that must stop in time live in the
+front end (a 10,000-statement procedure, a chain of defines that doubles at every step),
+and the front end may not import the application layer.  The application layer opens a
+``Deadline`` and names the phase it is in; code deep in the front end calls ``check()``
+now and then without being handed anything.
+
+Two ways a phase is stopped, both raising ``OutOfTime(phase)``:
+
+* cooperatively: ``check()`` in the loops that can run long (statements of a procedure,
+  nodes of an expression, steps of the reduction);
+* by an interval timer (SIGALRM), for code that has no loop of ours to check in (the
+  YAML reader, the parser).  Python runs the handler between bytecodes, so it stops a
+  pure-Python loop; it is armed only in the main thread, and never while an engine
+  searches (the engines have their own time limits and child processes to clean up).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import threading
+import time
+from contextvars import ContextVar
+from typing import Iterator
+
+
+class OutOfTime(BaseException):
+    """The run's time budget ran out in ``phase`` (a few words: "reading x.yaml").
+
+    A BaseException, like KeyboardInterrupt, because the timer may raise it anywhere:
+    a front-end ``except Exception`` that turns a library's failure into a design error
+    must not turn running out of time into one."""
+
+    def __init__(self, phase: str, seconds: float) -> None:
+        super().__init__(f"timeout in {phase}")
+        self.phase = phase
+        self.seconds = seconds
+
+    @property
+    def reason(self) -> str:
+        """The words of the unknown verdict (never 'holds': nothing was decided)."""
+        return f"timeout in {self.phase} (--timeout {fmt_seconds(self.seconds)} s)"
+
+
+class Deadline:
+    """A point in time by which the current job must be done (None: no limit)."""
+
+    def __init__(self, seconds: float | None, started: float | None = None) -> None:
+        self.started = time.monotonic() if started is None else started
+        self.seconds = seconds
+        self.at = None if seconds is None else self.started + seconds
+        self.phase = "the run"
+
+    def left(self) -> float | None:
+        """Seconds left (never below 0), or None without a limit."""
+        return None if self.at is None else max(0.0, self.at - time.monotonic())
+
+    def expired(self) -> bool:
+        return self.at is not None and time.monotonic() >= self.at
+
+    def check(self) -> None:
+        if self.expired():
+            raise OutOfTime(self.phase, self.seconds or 0.0)
+
+    @contextlib.contextmanager
+    def phase_of(self, name: str, *, alarm: bool = True) -> Iterator["Deadline"]:
+        """Run the body as phase ``name``: ``check()`` anywhere below sees this deadline,
+        and (with ``alarm``) a timer stops the body at the deadline even where nothing
+        checks."""
+        before, self.phase = self.phase, name
+        token = _CURRENT.set(self)
+        try:
+            self.check()
+            with _alarm(self) if alarm else contextlib.nullcontext():
+                yield self
+        finally:
+            _CURRENT.reset(token)
+            self.phase = before
+
+
+class Budget:
+    """``--timeout`` for a run of several scenarios: each scenario's work is due
+    ``seconds`` after it starts, and the first scenario starts with the run (reading
+    the files counts against it).  So a one-scenario run ends within about ``seconds``
+    whatever phase is slow, and a run of n scenarios within n × ``seconds``."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self._first: Deadline | None = Deadline(seconds)
+
+    def reading(self) -> Deadline:
+        """The deadline of reading the files: the first scenario's."""
+        if self._first is None:
+            self._first = Deadline(self.seconds)
+        return self._first
+
+    def next_scenario(self) -> Deadline:
+        first, self._first = self._first, None
+        return first if first is not None else Deadline(self.seconds)
+
+
+_CURRENT: ContextVar[Deadline | None] = ContextVar("flagcheck_deadline", default=None)
+
+
+def check() -> None:
+    """Raise OutOfTime when the current phase's deadline has passed (cheap: call it in
+    any loop that may run long)."""
+    d = _CURRENT.get()
+    if d is not None and d.at is not None and time.monotonic() >= d.at:
+        raise OutOfTime(d.phase, d.seconds or 0.0)
+
+
+def current() -> Deadline | None:
+    return _CURRENT.get()
+
+
+_ARMED: list[Deadline] = []      # the deadline whose timer is set (at most one)
+
+
+@contextlib.contextmanager
+def _alarm(deadline: Deadline) -> Iterator[None]:
+    usable = (deadline.at is not None and hasattr(signal, "setitimer") and not _ARMED
+              and threading.current_thread() is threading.main_thread())
+    if not usable:      # an outer phase's timer (same deadline or earlier) stays set
+        yield
+        return
+
+    def ring(signum: int, frame: object) -> None:
+        raise OutOfTime(deadline.phase, deadline.seconds or 0.0)   # the phase of that moment
+
+    old = signal.signal(signal.SIGALRM, ring)
+    left = deadline.left() or 0.0
+    _ARMED.append(deadline)
+    signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        _ARMED.clear()
+
+
+def fmt_seconds(s: float) -> str:
+    """Seconds as a person writes them: 5 s, 2.5 s, 0.25 s."""
+    if s >= 10 or math.isclose(s, round(s)):
+        return f"{s:.0f}"
+    return f"{s:.2g}" if s < 1 else f"{s:.1f}"
