@@ -330,7 +330,7 @@ def analyse(model: Model, scenario: str, run: dict[str, tuple[tuple[A.Stmt, ...]
                 continue
             if not isinstance(prop, Invariant):
                 continue
-            reads = sorted(free_vars(prop.expr))
+            reads = sorted(free_vars(prop.expr) - {model.error_var})   # event properties
             if reads and not any(r in changed for r in reads):
                 shown = ", ".join(reads[:6]) + (f" and {len(reads) - 6} more" if len(reads) > 6 else "")
                 findings.append(Finding(

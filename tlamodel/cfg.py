@@ -10,7 +10,7 @@ Procedure calls are inlined, so the trace can name the kernel function of every 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Union
+from typing import Any, Union
 
 from flagcheck.tlamodel import deadline
 from flagcheck.tlamodel import syntax_tree as A
@@ -20,6 +20,7 @@ from flagcheck.tlamodel.ir import TRUE, Expr, PcInfo, SourceLoc, StepInfo, const
 from flagcheck.tlamodel.cfg_assign import AssignMixin
 from flagcheck.tlamodel.cfg_decl import DeclMixin
 from flagcheck.tlamodel.cfg_lock import LockMixin
+from flagcheck.tlamodel.cfg_events import EventMixin
 from flagcheck.tlamodel.cfg_locals import Slots, hoist_stmt
 from flagcheck.tlamodel.lower import Binding, Env, Lowerer, Thunk
 from flagcheck.tlamodel.ir import Type
@@ -32,6 +33,9 @@ MAX_INLINE_DEPTH = 48
 #: task that merely "finished" with work queued is not the bug a blocked one is.
 EXIT_PROCEDURE = "do_exit"
 
+#: what a label labels when the statement is no step of its own (for event properties)
+STEPLESS = {"Local": "a local declaration", "Block": "a block", "Either": "an either",
+            "Choose": "a choose", "Jump": "a jump", "CallStmt": "a procedure call"}
 RetToken = tuple[str, int]           # ("ret", frame id): return inside an inlined atomic call
 Exit = Union[int, RetToken, None]    # None: falls through to the next statement
 
@@ -85,6 +89,8 @@ class ErrorRegistry:
 
     def __init__(self) -> None:
         self.messages: list[str] = ["none"]
+        #: message -> the built-in or event property it violates (absent: ``assertions``)
+        self.owner: dict[str, str] = {}
 
     def id(self, message: str) -> int:
         if message not in self.messages:
@@ -94,11 +100,13 @@ class ErrorRegistry:
 
 
 
-class TaskCompiler(AssignMixin, DeclMixin, LockMixin):
-    def __init__(self, low: Lowerer, task: str, errors: ErrorRegistry) -> None:
+class TaskCompiler(AssignMixin, DeclMixin, LockMixin, EventMixin):
+    def __init__(self, low: Lowerer, task: str, errors: ErrorRegistry,
+                 events: dict[str, list[Any]] | None = None) -> None:
         self.low = low
         self.task = task
         self.errors = errors
+        self.events = events or {}
         self.pcs: list[PcInfo | None] = []
         self.edges: list[Edge] = []
         self.alias: dict[int, int | LabelRef] = {}
@@ -213,6 +221,9 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin):
             calls, s = hoist_stmt(s, self.is_proc)
             if calls:
                 p, frame = self.run_calls(calls, p, frame)
+        if isinstance(s, (A.Local, A.Block, A.Either, A.Choose, A.Jump)) or (
+                isinstance(s, A.CallStmt) and not self.is_lock_op(s)):
+            self.check_step(label, STEPLESS[type(s).__name__], s.loc)
         if isinstance(s, A.Local):
             return self.declare(s, p, q, frame, label)
         if isinstance(s, A.Jump) and s.kind == "return":
@@ -241,7 +252,9 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin):
         else:  # Assign, Assert, Await, Atomic: one action per feasible path
             body = s.body.stmts if isinstance(s, A.Atomic) else (s,)
             text = s.body.text if isinstance(s, A.Atomic) else s.text
-            paths = self.sym_seq(body, [Path(TRUE, {}, [], [])], frame, atomic=True)
+            start = Path(TRUE, {}, [], [])
+            self.event_checks(label, start, frame)
+            paths = self.sym_seq(body, [start], frame, atomic=True)
             for path in paths:
                 dst = q if path.exit is None else path.exit
                 assert isinstance(dst, int)
@@ -267,6 +280,7 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin):
     def if_stmt(self, s: A.If, p: int, q: int, frame: Frame, label: str | None) -> None:
         c = self.low.cond(s.cond, frame.env)
         if c.op == "const":   # decided at compile time: no step
+            self.check_step(label, "an if decided when compiled", s.loc)
             if c.value:
                 self.seq(s.then.stmts, p, q, frame)
             elif s.other is not None:
@@ -275,13 +289,14 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin):
                 self.alias[p] = q
             return
         t = self.new_pc()
-        self.emit(p, t, c, {}, [], self.info(s, frame, label, ("-> true",)))
+        ev = self.test_events(label, frame)
+        self.emit(p, t, c, {}, list(ev), self.info(s, frame, label, ("-> true",)))
         self.seq(s.then.stmts, t, q, frame)
         if s.other is None:
-            self.emit(p, q, op("not", c), {}, [], self.info(s, frame, label, ("-> false",)))
+            self.emit(p, q, op("not", c), {}, list(ev), self.info(s, frame, label, ("-> false",)))
         else:
             e = self.new_pc()
-            self.emit(p, e, op("not", c), {}, [], self.info(s, frame, label, ("-> false",)))
+            self.emit(p, e, op("not", c), {}, list(ev), self.info(s, frame, label, ("-> false",)))
             self.stmt(s.other, e, q, frame, None)
 
     def while_stmt(self, s: A.While, p: int, q: int, frame: Frame, label: str | None) -> None:
@@ -296,8 +311,9 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin):
             self.alias[t] = b
             self.alias_loc[t] = s.loc
         else:
-            self.emit(t, b, c, {}, [], self.info(s, frame, label, ("-> true",)))
-            self.emit(t, q, op("not", c), {}, [], self.info(s, frame, label, ("-> false",)))
+            ev = self.test_events(label, frame)
+            self.emit(t, b, c, {}, list(ev), self.info(s, frame, label, ("-> true",)))
+            self.emit(t, q, op("not", c), {}, list(ev), self.info(s, frame, label, ("-> false",)))
         inner = replace(frame, loops=frame.loops + ((p, q),))
         self.seq(s.body.stmts, b, p, inner)
         frame.labels.update(inner.labels)
@@ -394,6 +410,7 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin):
             return [path]
         if isinstance(s, A.Labeled):
             frame.labels.setdefault(s.label, -1)
+            self.event_checks(s.label, path, frame)
             return self.sym(s.stmt, path, frame)
         if isinstance(s, (A.Block, A.Atomic)):
             body = s.stmts if isinstance(s, A.Block) else s.body.stmts

@@ -14,7 +14,7 @@ from flagcheck.tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, I
                          Model,
                          PcInfo, Property, SourceLoc, VarDecl, const, free_vars, var)
 from flagcheck.tlamodel.lower import Env, Lowerer, same_kind, type_name
-from flagcheck.tlamodel.records import Expectation, SpecFile
+from flagcheck.tlamodel.records import Expectation, PropSpec, SpecFile
 from flagcheck.tlamodel.resolve import Merged, Resolver
 from flagcheck.tlamodel.scope import Scope, build_scope, default_value, flat_vars, is_lock
 from flagcheck.tlamodel.usage import stmt_calls
@@ -232,8 +232,9 @@ def build_model(design: Design, scen: SpecFile, only: tuple[str, ...] = ()) -> M
     init = _initial_values(scope, low, scen, decls)
     errors = ErrorRegistry()
     compiled: list[tuple[str, TaskCompiler]] = []
+    events = _events(design, scen, scope, only)
     for tname in scope.tasks:
-        tc = TaskCompiler(low, tname, errors)
+        tc = TaskCompiler(low, tname, errors, events)
         body, loc = scen.run.get(tname, ((), scen.tasks[tname].loc))
         tc.compile(body, loc)
         compiled.append((tname, tc))
@@ -279,7 +280,7 @@ def _observable(scope: Scope, low: Lowerer) -> frozenset[str]:
         try:
             if p.kind == "always":
                 out |= free_vars(low.cond(p.expr, Env()))
-            elif p.kind != "deadlock_free":
+            elif p.kind not in ("deadlock_free", "on"):   # an event reads the error variable
                 for a, b in _liveness(p, scope, low).instances:
                     out |= free_vars(a) | (free_vars(b) if b is not None else set())
         except DesignError:
@@ -359,33 +360,75 @@ def _actions(edges_by_task, errors, err_decl) -> tuple[list[Action], dict[str, o
 
 
 def _error_checks(errors: ErrorRegistry, err_decl: VarDecl | None) -> dict[str, Expr]:
-    """The built-in invariants over the run-time error variable: ``assertions`` (no assert
-    fails, no value leaves its range) and, when the model takes locks, ``lock_misuse``."""
+    """The invariants over the run-time error variable: ``assertions`` (no assert fails, no
+    value leaves its range), ``lock_misuse`` when the model takes locks, and one per event
+    property (ErrorRegistry.owner says which error belongs to which)."""
     if err_decl is None:
         return {ASSERTIONS: const(True, BOOL)}
     ev = var("__error", err_decl.type)
-    misuse = [i for i, m in enumerate(errors.messages) if m.startswith(MISUSE)]
-    if not misuse:
+    owned: dict[str, list[int]] = {}
+    for i, m in enumerate(errors.messages[1:], start=1):
+        owner = LOCK_MISUSE if m.startswith(MISUSE) else errors.owner.get(m, ASSERTIONS)
+        owned.setdefault(owner, []).append(i)
+    if set(owned) <= {ASSERTIONS}:
         return {ASSERTIONS: op("eq", ev, const(0, err_decl.type))}
-    others = [i for i in range(1, len(errors.messages)) if i not in misuse]
-    return {ASSERTIONS: op("and", *(op("ne", ev, const(i, ev.type)) for i in others)),
-            LOCK_MISUSE: op("and", *(op("ne", ev, const(i, ev.type)) for i in misuse))}
+    out = {name: op("and", *(op("ne", ev, const(i, ev.type)) for i in ids))
+           for name, ids in owned.items()}
+    out.setdefault(ASSERTIONS, const(True, BOOL))
+    return out
+
+
+def _checked_names(design: Design, scen: SpecFile, scope: Scope,
+                   only: tuple[str, ...]) -> list[str]:
+    """The properties a model of ``scen`` checks (built-in ones and skipped ones left out)."""
+    # the design's selection, then the scenario's own properties (always checked)
+    names = design.checked_properties() + [n for n in scen.properties
+                                           if n not in design.checked_properties()]
+    if only:   # an explicit selection (verify --property) may name any defined property
+        names = [n for n in only if n in scope.properties]
+    skipped = design.skipped(scen)
+    return [n for n in names if n not in BUILTIN_PROPERTIES and n not in skipped]
+
+
+def _events(design: Design, scen: SpecFile, scope: Scope,
+            only: tuple[str, ...]) -> dict[str, list[PropSpec]]:
+    """The checked event properties (``on: "LABEL: cond"``), by label; a label no code of
+    the design or scenario defines is an error at the property."""
+    out: dict[str, list[PropSpec]] = {}
+    labels: set[str] = set()
+    for p in scope.procedures.values():
+        _labels(p.body, labels)
+    for body, _ in scen.run.values():
+        _labels(body, labels)
+    for name in _checked_names(design, scen, scope, only):
+        p = scope.properties[name]
+        if p.kind == "on" and p.label is not None:
+            if p.label not in labels:
+                raise DesignError(f"property {name}: no statement is labelled '{p.label}'",
+                                  p.loc, hint=did_you_mean(p.label, labels) or
+                                  "label the statement: LABEL: statement;")
+            out.setdefault(p.label, []).append(p)
+    return out
+
+
+def _labels(stmts, out: set[str]) -> None:  # noqa: ANN001
+    from flagcheck.tlamodel import syntax_tree as A
+    from flagcheck.tlamodel.usage import children
+    for s in stmts:
+        if isinstance(s, A.Labeled):
+            out.add(s.label)
+        _labels(children(s), out)
 
 
 def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer,
                 checks: dict[str, Expr], only: tuple[str, ...] = ()) -> list[Property]:
     out: list[Property] = []
     skipped = design.skipped(scen)
-    # the design's selection, then the scenario's own properties (always checked)
-    names = design.checked_properties() + [n for n in scen.properties
-                                           if n not in design.checked_properties()]
-    if only:   # an explicit selection (verify --property) may name any defined property
-        names = [n for n in only if n in scope.properties]
-    for name in names:
-        if name in BUILTIN_PROPERTIES or name in skipped:
-            continue
+    for name in _checked_names(design, scen, scope, only):
         p = scope.properties[name]
-        if p.kind == "deadlock_free":
+        if p.kind == "on":
+            out.append(Invariant(name, checks.pop(name, const(True, BOOL)), p.doc, p.loc))
+        elif p.kind == "deadlock_free":
             out.append(DeadlockFree(name, p.doc, p.loc))
         elif p.kind == "always":
             assert p.expr is not None
@@ -396,6 +439,6 @@ def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer,
             LOCK_MISUSE: "no task takes a lock it holds or releases one it does not hold"}
     for name, expr in checks.items():
         # assertions: always reported, so tables line up (TRUE when nothing can fail)
-        if name not in skipped:
+        if name not in skipped and name in docs:
             out.append(Invariant(name, expr, docs[name]))
     return out

@@ -50,6 +50,8 @@ class PropSpec:
     loc: SourceLoc
     target: A.AExpr | None = None     # leads_to: the "to" expression
     for_each: str | None = None       # a task variable: one obligation per task
+    #: ``on: "LABEL: cond"``: the statement label whose every execution must meet ``expr``
+    label: str | None = None
 
 
 @dataclass(frozen=True)

@@ -262,7 +262,8 @@ def _read_properties(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
         spec.properties[str(name)] = _read_property(doc, m, str(name), p)
 
 
-PROPERTY_KINDS = ("always", "deadlock_free", "leads_to", "eventually", "always_eventually")
+PROPERTY_KINDS = ("always", "deadlock_free", "leads_to", "eventually", "always_eventually", "on")
+_EVENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:")
 
 
 def _read_property(doc: YamlDoc, m: Any, name: str, p: Any) -> PropSpec:
@@ -287,6 +288,8 @@ def _read_property(doc: YamlDoc, m: Any, name: str, p: Any) -> PropSpec:
                               "for leads_to / eventually / always_eventually properties",
                               doc.value_loc(p, "for_each"),
                               hint="for invariants write 'forall t in task: ...'")
+    if kind == "on":
+        return _event_property(doc, p, name, doc_text, loc)
     if kind == "deadlock_free":
         if p["deadlock_free"] is not True:
             raise DesignError(f"property {name}: write 'deadlock_free: true'", loc)
@@ -304,6 +307,20 @@ def _read_property(doc: YamlDoc, m: Any, name: str, p: Any) -> PropSpec:
         return PropSpec(name, kind, frm, doc_text, loc, to, for_each)
     e = parse_expr(*_code(doc, p, kind, kind), f"property {name}")
     return PropSpec(name, kind, e, doc_text, loc, None, for_each)
+
+
+def _event_property(doc: YamlDoc, p: Any, name: str, doc_text: str, loc: SourceLoc) -> PropSpec:
+    """``on: "LABEL: cond"``: cond must hold whenever the statement labelled LABEL executes
+    (checked in the state just before it; tlamodel.cfg_events)."""
+    text, ref = _code(doc, p, "on", "on")
+    m = _EVENT.match(text)
+    if m is None:
+        raise DesignError(f"property {name}: write 'on: \"LABEL: condition\"'",
+                          doc.value_loc(p, "on"), hint="LABEL is a statement label in the "
+                          "code, e.g. on: \"fork_fail: task_sigpending(current)\"")
+    # blank the label out, so positions in the condition stay exact
+    cond = parse_expr(" " * m.end() + text[m.end():], ref, f"property {name}")
+    return PropSpec(name, "on", cond, doc_text, loc, label=m.group(1))
 
 
 def _read_design(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
