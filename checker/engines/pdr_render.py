@@ -55,7 +55,7 @@ class Renderer:
         self.enc = enc
         self.decls: dict[str, VarDecl] = {
             str(x): v for v, x in zip(model.vars, enc.vars_at(0).values())}
-        self._free: dict[int, frozenset[str]] = {}
+        self._free: dict[int, tuple[z3.ExprRef, frozenset[str]]] = {}
         #: per program counter variable: its task and the name of each value's place
         self.places = program_places(model)
 
@@ -66,13 +66,16 @@ class Renderer:
         return (" && ".join(kept) if kept else "true"), len(parts) - len(kept)
 
     def free(self, e: z3.ExprRef) -> frozenset[str]:
+        # keyed by Z3's AST id, and the term is kept with its entry: Z3 reuses the id of a
+        # term that was freed (by_place simplifies many short-lived terms), and a stale
+        # entry made by_place recurse for ever on a variable the term does not contain
         k = e.get_id()
         if k not in self._free:
             own = frozenset((str(e),)) if z3.is_const(e) and str(e) in self.decls else frozenset()
             for c in e.children():
                 own |= self.free(c)
-            self._free[k] = own
-        return self._free[k]
+            self._free[k] = (e, own)
+        return self._free[k][1]
 
     def text(self, e: z3.ExprRef) -> str:
         if z3.is_bool(e):
