@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:          # runnable as `python benchmarks/mutate.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
-from flagcheck.checker.mutate.run import STATUSES, default_jobs, mutate_design  # noqa: E402
+from flagcheck.checker.mutate.results import STATUSES  # noqa: E402
+from flagcheck.checker.mutate.run import default_jobs, mutate_design  # noqa: E402
 from flagcheck.checker.report.mutation import render_json, render_markdown  # noqa: E402
 from flagcheck.tlamodel.errors import DesignError  # noqa: E402
 

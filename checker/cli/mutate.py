@@ -15,8 +15,9 @@ from rich.console import Console
 from flagcheck.checker.cli.common import (allow_path_option, debug_option, guarded, output_option,
                                           write_output)
 from flagcheck.checker.mutate.operators import OPERATORS
-from flagcheck.checker.mutate.run import (DEFAULT_OPTIONS, DesignMutation, Result, default_jobs,
-                                          floor_failures, mutate_design)
+from flagcheck.checker.mutate.results import DesignMutation, Result
+from flagcheck.checker.mutate.run import (DEFAULT_OPTIONS, default_jobs, floor_failures,
+                                          mutate_design)
 from flagcheck.checker.mutate.targets import check_operators
 from flagcheck.checker.report.mutation import render_mutation
 from flagcheck.checker.report.terminal import LiveStatus

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flagcheck.checker.mutate.run import STATUSES, DesignMutation, Result
+from flagcheck.checker.mutate.results import STATUSES, DesignMutation, Result
 from flagcheck.checker.report import tool_version
 
 FORMAT = "flagcheck-mutate"
