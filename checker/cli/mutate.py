@@ -53,6 +53,9 @@ def split_operators(values: tuple[str, ...]) -> tuple[str, ...]:
               show_default=True, help="State limit per scenario; a mutant cut short is unknown.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_OPTIONS.timeout,
               show_default=True, help="Seconds per scenario and mutant.")
+@click.option("--reduce", is_flag=True,
+              help="Merge task-private steps as verify does (depths as verify shows them; "
+                   "slower here, verdicts the same).")
 @click.option("--floor", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
               help="Exit 1 when a design's mutation score is below PERCENT.")
 @click.option("--quiet", "-q", is_flag=True, help="Scores and survivors only.")
@@ -60,13 +63,14 @@ def split_operators(values: tuple[str, ...]) -> tuple[str, ...]:
 @debug_option
 def mutate_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], operators: tuple[str, ...],
                jobs: int | None, only: tuple[int, ...], fmt: str, output: Path | None,
-               engine: str, max_states: int, timeout: float, floor: float | None, quiet: bool,
+               engine: str, max_states: int, timeout: float, reduce: bool, floor: float | None,
+               quiet: bool,
                allow: tuple[Path, ...], debug: bool) -> None:
     """Mutation testing: seed flag-protocol bugs (dropped wake-ups and flag writes,
     swapped statements, split atomic blocks, flag-family mix-ups, inverted guards) into
     the design's code and the library code its scenarios reach, check each mutant on the
     scenarios and report which survive, with file:line, and a score per design."""
-    opts = Options(engine=engine, max_states=max_states, timeout=timeout)
+    opts = Options(engine=engine, max_states=max_states, timeout=timeout, reduce=reduce)
 
     def run() -> int:
         ops = split_operators(operators)

@@ -51,7 +51,8 @@ class Expected:
     verdicts: tuple[tuple[str, str, int | None], ...]    # property, status, depth
     states: int | None
     seconds: float
-    pinned: tuple[tuple[str, int], ...] = ()             # expect: violated@N
+    #: properties whose expect: pins the depth (violated@N): another depth kills
+    pinned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 shipped scenarios before the new ones let them through, and the new scenarios kill them."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,9 @@ def mutant(design: Design, description: str) -> Mutant:
     return m
 
 
-def checker(design: Design, scenarios: tuple[str, ...]) -> Checker:
-    chk = Checker(design, [design.scenario(s) for s in scenarios], DEFAULT_OPTIONS)
+def checker(design: Design, scenarios: tuple[str, ...], reduce: bool = False) -> Checker:
+    opts = dataclasses.replace(DEFAULT_OPTIONS, reduce=reduce)
+    chk = Checker(design, [design.scenario(s) for s in scenarios], opts)
     chk.measure()
     return chk
 
@@ -50,7 +52,9 @@ def test_clear_after_run_survives_the_first_seven_scenarios(v511: Design) -> Non
 
 
 def test_clear_after_run_is_killed_by_a_second_adder_racing_the_run(v511: Design) -> None:
-    r = checker(v511, ("twa-signal-during-task-work-run",)).check(mutant(v511, CLEAR_AFTER_RUN))
+    # with the reduction verify uses, so the depth is the one verify would show
+    chk = checker(v511, ("twa-signal-during-task-work-run",), reduce=True)
+    r = chk.check(mutant(v511, CLEAR_AFTER_RUN))
     assert r.status == "killed" and r.kill is not None
     assert (r.kill.scenario, r.kill.property, r.kill.depth) == (
         "twa-signal-during-task-work-run", "no_deadlock", 18)

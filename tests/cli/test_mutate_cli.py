@@ -90,3 +90,19 @@ def test_test_command_mutation_floor_gates() -> None:
     ok = invoke("test", f"{FIX}/wq2.yaml", "-q", "--mutation-floor", "85", "--mutation-jobs", "1")
     assert ok.exit_code == 0, ok.output
     assert "wq2: mutation score 90.0%" in ok.output
+
+
+def test_reduce_gives_the_depths_verify_shows(tmp_path: Path) -> None:
+    out = tmp_path / "m.json"
+    plain = invoke("mutate", f"{FIX}/wq.yaml", "-j", "1", "--operators", "drop-wakeup",
+                   "--format", "json", "-o", str(out))
+    assert plain.exit_code == 0, plain.output
+    depths = {m["description"]: m["kill"]["depth"] for m in
+              json.loads(out.read_text())["designs"][0]["mutants"] if m["kill"]}
+    reduced = invoke("mutate", f"{FIX}/wq.yaml", "-j", "1", "--operators", "drop-wakeup",
+                     "--reduce", "--format", "json", "-o", str(out))
+    assert reduced.exit_code == 0, reduced.output
+    rdepths = {m["description"]: m["kill"]["depth"] for m in
+               json.loads(out.read_text())["designs"][0]["mutants"] if m["kill"]}
+    drop = "signal_cond: drop the wake-up 'wake_up_process(t);'"
+    assert (depths[drop], rdepths[drop]) == (3, 2)
