@@ -7,6 +7,7 @@ report shown as if it were real.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,11 +25,15 @@ from flagcheck.pyspec.progress import Progress, ProgressHook
 from flagcheck.pyspec.replay import ReplayError, check_violation
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.ir import Model
-from flagcheck.tlamodel.load import BUILTIN_PROPERTIES, Design
+from flagcheck.tlamodel.deadline import Budget, Deadline, OutOfTime, fmt_seconds
+from flagcheck.tlamodel.load import ASSERTIONS, BUILTIN_PROPERTIES, Design
 from flagcheck.tlamodel.reduce import reduce_model
+from flagcheck.tlamodel.records import Expectation
 from flagcheck.tlamodel.spec import SpecFile
 
 QUICK_STATES, QUICK_SECONDS = 200_000, 2.0
+#: the least time left after auto's quick pass for which the race is started at all
+RACE_MIN_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -82,15 +87,35 @@ def _run_engine(model: Model, props: list[str], opts: Options, depth: int,
                            timeout=quick_budget, progress=progress)
     if all(portfolio.definitive(o) for o in quick.values()):
         return {n: replace(o, engine="auto", via=o.answered_by) for n, o in quick.items()}
-    left = None if opts.timeout is None else max(0.1, opts.timeout - (time.monotonic() - t0))
+    left = None if opts.timeout is None else opts.timeout - (time.monotonic() - t0)
+    if left is not None and left < RACE_MIN_SECONDS:
+        # engine processes need about a second to start: too little time is left to win
+        # anything; the unknowns are the timeout's
+        return {n: replace(o, engine="auto", via=o.answered_by) if portfolio.definitive(o) else
+                replace(o, engine="auto", via=o.answered_by,
+                        reason=f"timeout {opts.timeout}s; the quick explicit pass stopped "
+                               f"({o.reason}), too late to start the other engines")
+                for n, o in quick.items()}
     if progress is not None:    # the quick pass's figures are over while processes start
         progress(Progress("explicit", time.monotonic() - t0,
                           phase="quick pass stopped; starting the race"))
     engines = runners(_settings(replace(opts, timeout=left), depth), AUTO_RACE)
     out = portfolio.race(model, props, engines, left, progress)
     # the quick pass may know more than the race (it may even have decided a property)
-    best = {n: quick[n] if portfolio.better(quick[n], o) else o for n, o in out.items()}
+    best = {n: _after_race(quick[n], o) for n, o in out.items()}
     return {n: replace(o, engine="auto", via=o.answered_by) for n, o in best.items()}
+
+
+def _after_race(quick: Outcome, raced: Outcome) -> Outcome:
+    """The better of auto's two answers.  When the quick pass went deeper but the race
+    ran out of time, the time is why the answer is unknown: say so first (the quick
+    pass's own stop, its internal state cap, is no limit the user set)."""
+    if not portfolio.better(quick, raced):
+        return raced
+    if not portfolio.definitive(quick) and raced.reason.startswith("timeout"):
+        return replace(quick, reason=f"{raced.reason}; the quick explicit pass before it "
+                                     f"stopped: {quick.reason}")
+    return quick
 
 
 def _run_capped(model: Model, props: list[str], opts: Options, depth: int,
@@ -173,26 +198,35 @@ def replay_saved(design: Design, saved: Saved, scenario_ref: str | None,
 
 def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[str, ...],
            opts: Options, on_model: Callable[[Model], None] | None = None,
-           progress: ProgressHook | None = None) -> list[Verdict]:
+           progress: ProgressHook | None = None, budget: Budget | None = None) -> list[Verdict]:
+    """Verdicts of ``design`` on its scenarios.  ``budget`` is the run's ``--timeout``
+    (one is made from ``opts.timeout`` when not given): each scenario's model building,
+    reduction and search share it, and a phase it cuts short gives unknown verdicts
+    that name the phase."""
     if opts.engine not in ENGINES:
         raise DesignError(f"unknown engine '{opts.engine}'", hint="use " + " or ".join(ENGINES))
     known = set(design.merged.properties) | set(BUILTIN_PROPERTIES)
     for p in prop_filter:
         if p not in known:
             raise DesignError(f"unknown property '{p}'", hint=did_you_mean(p, known))
+    budget = budget or Budget(opts.timeout)
     depth = opts.depth if opts.depth is not None else design.bound
     verdicts: list[Verdict] = []
     for scen in select_scenarios(design, scenario_refs):
-        model = design.model(scen, prop_filter)
-        if opts.reduce:
-            model = reduce_model(model)
-        if on_model:
-            on_model(model)
+        deadline = budget.next_scenario()
         skipped = design.skipped(scen)
-        names = [p.name for p in model.properties if not prop_filter or p.name in prop_filter]
         expect = design.expected(scen)
         try:
-            outcomes = run_engine(model, names, opts, depth, progress) if names else {}
+            model = _model(design, scen, prop_filter, opts, deadline)
+        except OutOfTime as e:
+            verdicts += _timed_out(design, scen, prop_filter, skipped, expect, opts, e)
+            continue
+        if on_model:
+            on_model(model)
+        names = [p.name for p in model.properties if not prop_filter or p.name in prop_filter]
+        try:
+            left = replace(opts, timeout=deadline.left())
+            outcomes = run_engine(model, names, left, depth, progress) if names else {}
         except KeyboardInterrupt:
             # Ctrl-C: keep what is established, say unknown for the rest, stop here
             for name in names:
@@ -201,12 +235,55 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
                                                 reason="interrupted"), model=model, spec=scen))
             break
         for name in names:
-            out, end = replayed(model, outcomes[name])
+            out, end = replayed(model, _budget_words(outcomes[name], opts.timeout))
             verdicts.append(Verdict(design.name, scen.name, name, out, expected=expect.get(name),
                                     model=model, spec=scen, end=end))
-        wanted = prop_filter or tuple(design.checked_properties())
-        for name, why in skipped.items():
-            if name in wanted:      # only what this design (or --property) would have checked
-                verdicts.append(Verdict(design.name, scen.name, name, None, skipped=why,
-                                        expected=expect.get(name), model=model, spec=scen))
+        verdicts += _skipped(design, scen, prop_filter, skipped, expect, model)
     return verdicts
+
+
+_ENGINE_TIMEOUT = re.compile(r"^timeout [0-9.e+-]+ ?s")
+
+
+def _budget_words(out: Outcome, seconds: float | None) -> Outcome:
+    """An engine's "timeout 2.137s" says what was left of the budget when the search
+    began; the user set --timeout, so say that, and name the phase like the others."""
+    if out.status != "unknown" or seconds is None or not _ENGINE_TIMEOUT.match(out.reason):
+        return out
+    rest = _ENGINE_TIMEOUT.sub("", out.reason).lstrip(":; ")
+    words = f"timeout in the search (--timeout {fmt_seconds(seconds)} s)"
+    return replace(out, reason=f"{words}; {rest}" if rest else words)
+
+
+def _model(design: Design, scen: SpecFile, prop_filter: tuple[str, ...], opts: Options,
+           deadline: Deadline) -> Model:
+    """The scenario's model, reduced unless --no-reduce, within ``deadline``."""
+    with deadline.phase_of(f"building the model of scenario {scen.name}"):
+        model = design.model(scen, prop_filter)
+    if opts.reduce:
+        with deadline.phase_of(f"the reduction of scenario {scen.name}"):
+            model = reduce_model(model, deadline.check)
+    return model
+
+
+def _skipped(design: Design, scen: SpecFile, prop_filter: tuple[str, ...],
+             skipped: dict[str, str], expect: dict[str, Expectation],
+             model: Model | None) -> list[Verdict]:
+    wanted = prop_filter or tuple(design.checked_properties())
+    return [Verdict(design.name, scen.name, name, None, skipped=why, expected=expect.get(name),
+                    model=model, spec=scen)
+            for name, why in skipped.items()
+            if name in wanted]      # only what this design (or --property) would have checked
+
+
+def _timed_out(design: Design, scen: SpecFile, prop_filter: tuple[str, ...],
+               skipped: dict[str, str], expect: dict[str, Expectation], opts: Options,
+               e: OutOfTime) -> list[Verdict]:
+    """Unknown for every property the scenario would have been checked for: its model
+    was not even built in time, so no engine ran (never 'holds')."""
+    names = list(prop_filter or (*design.checked_properties(), ASSERTIONS))
+    out = [Verdict(design.name, scen.name, n,
+                   Outcome(n, "unknown", -1, engine=opts.engine, reason=e.reason),
+                   expected=expect.get(n), spec=scen)
+           for n in dict.fromkeys(names) if n not in skipped]
+    return out + _skipped(design, scen, prop_filter, skipped, expect, None)

@@ -89,6 +89,7 @@ class Budget:
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         self._first: Deadline | None = Deadline(seconds)
+        self.last: Deadline | None = None
 
     def reading(self) -> Deadline:
         """The deadline of reading the files: the first scenario's."""
@@ -98,7 +99,13 @@ class Budget:
 
     def next_scenario(self) -> Deadline:
         first, self._first = self._first, None
-        return first if first is not None else Deadline(self.seconds)
+        self.last = first if first is not None else Deadline(self.seconds)
+        return self.last
+
+    def left(self) -> float | None:
+        """What is left of the latest scenario's time (for work after the verdicts, such
+        as coverage), or None without a limit."""
+        return (self.last or self.reading()).left()
 
 
 _CURRENT: ContextVar[Deadline | None] = ContextVar("flagcheck_deadline", default=None)

@@ -17,7 +17,9 @@ from rich.console import Console
 
 from flagcheck.checker.verify import ENGINES, Options
 from flagcheck.checker.verdict import EXIT_UNKNOWN, EXIT_USAGE
+from flagcheck.tlamodel.deadline import Budget, OutOfTime
 from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.load import Design, load_design
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +40,9 @@ def guarded(run: Callable[[], int], debug: bool, product: str = "verdict") -> No
     except KeyboardInterrupt:
         click.echo(f"flagcheck: interrupted; no {product}", err=True)
         sys.exit(EXIT_UNKNOWN)
+    except OutOfTime as e:      # a phase before any verdict (reading the files) ran out
+        click.echo(f"flagcheck: unknown ({e.reason}); no {product}", err=True)
+        sys.exit(EXIT_UNKNOWN)
     except Exception as e:  # noqa: BLE001 - the last line of defence
         if debug:
             traceback.print_exc()
@@ -45,6 +50,15 @@ def guarded(run: Callable[[], int], debug: bool, product: str = "verdict") -> No
                    "Re-run with --debug and report it.", err=True)
         sys.exit(EXIT_UNKNOWN)
     sys.exit(code)
+
+
+def read_design(path: Path, allow: tuple[Path, ...], budget: Budget | None = None) -> Design:
+    """``load_design`` on the run's time: reading, parsing and checking the file (and
+    what it extends) are the phase "reading FILE" of ``budget``'s first scenario."""
+    if budget is None:
+        return load_design(path, allow_paths=allow)
+    with budget.reading().phase_of(f"reading {path}"):
+        return load_design(path, allow_paths=allow)
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -10,14 +10,15 @@ from rich.console import Console
 
 from flagcheck.checker import coverage
 from flagcheck.checker.cli.common import (allow_path_option, debug_option, engine_options, guarded,
-                                          output_option, wide_console, write_output)
+                                          output_option, read_design, wide_console,
+                                          write_output)
 from flagcheck.checker.report import FORMATS, render_many, report_of
 from flagcheck.checker.report.terminal import (LiveStatus, print_coverage, print_findings, print_report,
                                                print_skipped, progress_seconds, verdict_table)
 from flagcheck.checker.verify import AUTO_RACE, Options, select_scenarios, verify
 from flagcheck.checker.verdict import EXIT_VIOLATED, exit_code, fold_exit
 from flagcheck.tlamodel.errors import DesignError
-from flagcheck.tlamodel.load import load_design
+from flagcheck.tlamodel.deadline import Budget
 
 
 def search_bound(engine: str, depth: int) -> str:
@@ -79,6 +80,7 @@ def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tup
     the designs' expect: blocks: `flagcheck test` is the gate that honours them.
     """
     engine = opts.engine
+    budget = Budget(opts.timeout)
 
     def one(design: Path, d: Any) -> tuple[Any, list[Any], list[Any], int]:
         bound = search_bound(engine, opts.depth if opts.depth is not None else d.bound)
@@ -86,9 +88,9 @@ def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tup
         status, on_model = _status(d.name, engine, bound, total, not no_progress)
         with status:
             verdicts = verify(d, scenarios, props, opts, on_model=on_model,
-                              progress=None if no_progress else status.progress)
+                              progress=None if no_progress else status.progress, budget=budget)
             status.update(f"{d.name}: coverage of {total} scenario(s)")
-            cov = coverage.of_run(d, verdicts, engine, opts.max_states, opts.timeout)
+            cov = coverage.of_run(d, verdicts, engine, opts.max_states, budget.left())
         code = exit_code(verdicts)
         if strict and coverage.findings(cov):
             code = EXIT_VIOLATED
@@ -98,8 +100,9 @@ def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tup
     def run() -> int:
         if fmt == "html" and len(designs) > 1:
             raise DesignError("--format html renders one design; run verify once per design")
-        # every file is read before any search, so a typo in the last one fails at once
-        loaded = [(p, load_design(p, allow_paths=allow)) for p in designs]
+        # every file is read before any search, so a typo in the last one fails at once;
+        # reading is part of the first scenario's --timeout (tlamodel.deadline.Budget)
+        loaded = [(p, read_design(p, allow, budget)) for p in designs]
         runs = [one(p, d) for p, d in loaded]
         code = fold_exit(c for *_, c in runs)
         if fmt != "text" or output is not None:

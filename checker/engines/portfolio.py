@@ -16,7 +16,10 @@ few small messages a second.  The parent hands them on tagged with the engine's 
 from __future__ import annotations
 
 import multiprocessing as mp
+from multiprocessing.process import BaseProcess
+import os
 import queue
+import threading
 import time
 from dataclasses import replace
 from typing import Callable
@@ -48,6 +51,7 @@ class _QueueHook:
 def _child(q: "mp.Queue[tuple[str, object]]", name: str, runner: Runner,
            model: Model, props: list[str], report: bool = False,
            limit_mb: int | None = None) -> None:
+    _quiet_stderr()
     try:
         if limit_mb is not None:
             # The queue's feeder thread needs a stack (8 MB of address space): start it
@@ -60,6 +64,16 @@ def _child(q: "mp.Queue[tuple[str, object]]", name: str, runner: Runner,
             q.put((name, runner(model, props)))
     except BaseException as e:  # noqa: BLE001 - reported to the parent as an engine failure
         q.put((name, f"{type(e).__name__}: {e}"))
+
+
+def _quiet_stderr() -> None:
+    """Send an engine process's stderr to /dev/null.  Every failure it can still report
+    goes to the parent as a message; one it cannot (a MemoryError while reporting a
+    MemoryError, under --max-memory) would otherwise print Python's traceback on the
+    user's terminal, and the parent already says how the process ended."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def limit_address_space(mb: int) -> None:
@@ -103,12 +117,13 @@ def race(model: Model, props: list[str], runners: dict[str, Runner],
                                                     progress is not None, limit_mb),
                                daemon=True)
              for name, r in runners.items()}
-    for p in procs.values():
-        p.start()
+    # engines watch their own clocks; the grace covers the reply.  The clock starts
+    # before the processes: starting one blocks until it has read the model, which
+    # takes seconds for a big one, and that is part of the race's time too.
+    deadline = None if timeout is None else time.monotonic() + timeout + 1.0
+    _start_all(list(procs.values()))
     best: dict[str, Outcome] = {}
     failures: list[str] = []
-    # engines watch their own clocks; the grace covers process start-up and the reply
-    deadline = None if timeout is None else time.monotonic() + timeout + 1.0
     pending = set(procs)
     silent: set[str] = set()
     try:
@@ -155,6 +170,17 @@ def race(model: Model, props: list[str], runners: dict[str, Runner],
             why = "; ".join(failures) or f"timeout {timeout:.3g}s: no engine finished"
             best[n] = Outcome(n, "unknown", -1, engine="portfolio", reason=why)
     return best
+
+
+def _start_all(procs: list[BaseProcess]) -> None:
+    """Start the engine processes side by side: ``start()`` writes the pickled model
+    into a pipe the child reads only once its interpreter is up, so starting them one
+    after the other adds up those waits."""
+    threads = [threading.Thread(target=p.start, daemon=True) for p in procs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def better(new: Outcome, old: Outcome) -> bool:

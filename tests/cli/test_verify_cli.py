@@ -245,16 +245,16 @@ def test_a_bad_option_value_exits_2() -> None:
 
 
 # ------------------------------------------------------------------ unknown: exit 3
-@pytest.mark.solver
-def test_a_timeout_says_unknown_never_holds() -> None:
-    r = flagcheck("verify", NOTIFY, "--scenario", OLEG, "--engine", "bmc", "--timeout", "0.0001")
+@pytest.mark.parametrize("engine", ["bmc", "explicit"])
+def test_a_tiny_timeout_runs_out_while_reading_and_says_unknown(engine: str) -> None:
+    # --timeout is one budget for the whole run: reading the design is part of it, so
+    # 0.1 ms is over before any engine starts, and the run says so (exit 3, no verdict)
+    r = flagcheck("verify", NOTIFY, "--scenario", OLEG, "--engine", engine, "--timeout", "0.0001")
     no_traceback(r)
     assert r.exit_code == 3, r.output
-    rows = verdict_rows(r.output)
-    for prop in ("no_lost_signal", "assertions"):
-        assert rows[prop].startswith("unknown (timeout"), r.output
-    # ("holds" may appear only in the expected column, as the design's expectation)
-    assert "holds up to" not in r.output and "proved" not in r.output
+    assert r.stdout == "", r.stdout
+    assert r.stderr.startswith(f"flagcheck: unknown (timeout in reading {NOTIFY} "
+                               "(--timeout 0.0001 s)); no verdict"), r.stderr
 
 
 @pytest.mark.parametrize("engine", ["explicit", "auto"])
@@ -268,17 +268,6 @@ def test_a_timeout_with_the_explicit_search_never_claims_a_bounded_holds(engine:
     assert r.exit_code == 3, r.output
     assert verdict_rows(r.output, "big")["small"].startswith("unknown (timeout"), r.output
     assert "holds up to" not in r.output and "proved" not in r.output
-
-
-def test_a_small_model_may_finish_despite_a_tiny_timeout_and_then_says_proved() -> None:
-    # The explicit search reads the clock every 512 states: Oleg's scenario (196 states)
-    # ends first, and an exhausted state space is a proof whatever the budget said.
-    r = flagcheck("verify", NOTIFY, "--scenario", OLEG, "--engine", "explicit",
-                  "--timeout", "0.0001")
-    no_traceback(r)
-    assert r.exit_code == 0, r.output
-    rows = verdict_rows(r.output)
-    assert rows["no_lost_signal"].startswith("proved (explicit"), r.output
 
 
 def test_a_state_limit_says_unknown() -> None:
