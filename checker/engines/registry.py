@@ -13,7 +13,7 @@ The Z3 engines are imported when a runner runs, not here, so that loading the re
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from flagcheck.pyspec import explicit
@@ -91,17 +91,25 @@ class Runner:
 
     def __call__(self, model: Model, properties: list[str],
                  progress: ProgressHook | None = None) -> dict[str, Outcome]:
+        why = (f"memory limit {self.settings.max_memory} MB reached"
+               if self.settings.max_memory is not None else "out of memory")
         try:
-            return REGISTRY[self.name](model, properties, self.settings, progress)
+            out = REGISTRY[self.name](model, properties, self.settings, progress)
         except Exception as e:
             if not out_of_memory(e):
                 raise
             # here, not in each engine: running out of memory is the same answer wherever
             # the search stood, and no engine can finish a property after it
-            why = (f"memory limit {self.settings.max_memory} MB reached"
-                   if self.settings.max_memory is not None else "out of memory")
             return {p: Outcome(p, "unknown", -1, engine=self.name, reason=why)
                     for p in properties}
+        # an engine that caught Z3's failure itself ("spacer: out of memory", a solver's
+        # "max. memory exceeded") says it in Z3's words: say it in the run's
+        return {p: replace(o, reason=why) if _z3_memory_words(o) else o for p, o in out.items()}
+
+
+def _z3_memory_words(o: Outcome) -> bool:
+    text = o.reason.lower()
+    return o.status == "unknown" and ("out of memory" in text or "memory exceeded" in text)
 
 
 def out_of_memory(e: BaseException) -> bool:

@@ -44,6 +44,33 @@ def test_z3_out_of_memory_is_unknown_with_the_limit(monkeypatch: pytest.MonkeyPa
         assert not o.exhaustive and o.trace is None
 
 
+def _spacer_oom(model, props, settings, progress):  # noqa: ANN001, ANN202
+    """PDR catches Spacer's exception itself and answers in Z3's words."""
+    from flagcheck.pyspec.outcome import Outcome
+    return {p: Outcome(p, "unknown", -1, engine="pdr", reason="spacer: out of memory")
+            for p in props}
+
+
+def _solver_memory_exceeded(model, props, settings, progress):  # noqa: ANN001, ANN202
+    from flagcheck.pyspec.outcome import Outcome
+    return {props[0]: Outcome(props[0], "unknown", 3, engine="bmc",
+                              reason="max. memory exceeded at depth 4"),
+            props[1]: Outcome(props[1], "unknown", -1, engine="bmc", reason="timeout 1s")}
+
+
+@pytest.mark.parametrize("engine, fake", [("pdr", _spacer_oom), ("bmc", _solver_memory_exceeded)])
+def test_z3_memory_answers_are_worded_as_the_limit(monkeypatch: pytest.MonkeyPatch, engine: str,
+                                                   fake) -> None:  # noqa: ANN001
+    monkeypatch.setitem(registry.REGISTRY, engine, fake)
+    out = Runner(engine, Settings(depth=5, timeout=None, max_states=None, seed=0,
+                                  max_memory=150))(MODEL, PROPS)
+    assert out["count_ok"].reason == "memory limit 150 MB reached", out
+    assert out["count_ok"].status == "unknown"
+    if engine == "bmc":     # what the engine established stays, other reasons stay
+        assert out["count_ok"].depth == 3
+        assert out["no_deadlock"].reason == "timeout 1s"
+
+
 def test_z3_out_of_memory_through_run_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(registry.REGISTRY, "kind", _z3_oom)
     out = run_engine(MODEL, PROPS, Options(engine="kind"), 5)
