@@ -22,7 +22,10 @@ from flagcheck.tlamodel.load import load_design
 from flagcheck.tlamodel.reduce import reduce_model
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
-DESIGNS = sorted(p.stem for p in SPECS.glob("*.yaml"))
+#: the TWA_SIGNAL designs: those checked on Oleg's scenarios and the io_uring control
+#: (the post-5.11 designs on lib/linux-5.11.yaml have scenarios of their own)
+DESIGNS = sorted(p.stem for p in SPECS.glob("*.yaml")
+                 if "scenarios/io-uring-killable-join.yaml" in p.read_text())
 
 
 def _model(design: str, scenario: str, props: tuple[str, ...] = ("task_work_runs",)) -> Model:
