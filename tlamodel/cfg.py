@@ -27,6 +27,9 @@ from flagcheck.tlamodel.ir import Type
 
 MAX_PATHS = 4096
 MAX_INLINE_DEPTH = 48
+#: the most statements one task's code may inline to (a procedure calling another twice,
+#: 30 levels deep, would be a billion)
+MAX_STATEMENTS = 50_000
 #: The procedure every task runs when its own code ends, if the design defines one: a task
 #: of a scenario is a thread, and a thread whose code has ended exits.  Why it matters: the
 #: kernel's do_exit() runs the task_work still queued on the task (exit_task_work()), so a
@@ -113,6 +116,7 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin, EventMixin):
         self.alias_loc: dict[int, SourceLoc] = {}
         self.frames: dict[int, Frame] = {}
         self.done_pc = -1
+        self.statements = 0     # compiled so far, inlined calls included (MAX_STATEMENTS)
         self.slots = Slots(task, low.scope.var_types)
         #: values written by a jump *through* a program point (tlamodel.cfg_locals)
         self.births: dict[int, list[tuple[str, Expr]]] = {}
@@ -212,6 +216,13 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin, EventMixin):
         """Compile ``s`` from program point p to q; a declaration returns the frame that
         sees the new local (the rest of its block is compiled in it)."""
         deadline.check()
+        self.statements += 1
+        if self.statements > MAX_STATEMENTS:
+            chain = " → ".join(frame.stack) or "its own code"
+            raise DesignError(f"task {self.task}'s code inlines to more than "
+                              f"{MAX_STATEMENTS:,} statements (inlining {chain})", s.loc,
+                              hint="procedure calls are inlined, so a procedure that calls "
+                                   "another twice doubles its size at every level")
         if isinstance(s, A.Labeled):
             if s.label in frame.labels:
                 raise DesignError(f"label '{s.label}' is defined twice", s.loc)
