@@ -26,8 +26,12 @@ define's expression.  The operators (``OPERATORS``):
   a call of ``signal_pending()`` vs ``task_sigpending()``; in conditions and in defines;
 * ``invert-guard`` — the condition of an ``if``, ``while`` or ``await`` is negated.
 
-The language has no barrier or lock statements (``atomic`` is the lock), so there is no
-"drop a barrier/lock" operator: ``split-atomic`` is the lock-dropping edit.
+* ``drop-lock``    — a ``spin_lock(l)`` (or ``_irq``, ``_bh``, ``raw_``, ``mutex_``) and the
+  matching unlock of the same lock later in the same block both become ``skip``: the code
+  between them runs without the lock (tlamodel.cfg_lock's locks held across steps).
+
+The language has no barrier statement: ``atomic`` stands for one lock or one atomic
+instruction, and ``split-atomic`` is the edit that drops it.
 """
 from __future__ import annotations
 
@@ -36,9 +40,11 @@ from dataclasses import dataclass, replace
 from typing import Iterator
 
 from flagcheck.tlamodel import syntax_tree as A
+from flagcheck.tlamodel.cfg_lock import LOCK_OPS
 from flagcheck.tlamodel.ir import SourceLoc
 
-OPERATORS = ("drop-wakeup", "drop-flag", "swap", "split-atomic", "flag-family", "invert-guard")
+OPERATORS = ("drop-wakeup", "drop-flag", "swap", "split-atomic", "flag-family", "invert-guard",
+             "drop-lock")
 
 #: defines that test "is a signal pending" in different ways: the v5.11 split between
 #: signal_pending() (TIF_SIGPENDING || TIF_NOTIFY_SIGNAL) and task_sigpending()
@@ -121,6 +127,8 @@ def _list(stmts: tuple[A.Stmt, ...], fam: Families,
     for i, s in enumerate(stmts):
         for new, ch in _stmt(s, fam, ops):
             yield stmts[:i] + new + stmts[i + 1:], ch
+    if "drop-lock" in ops:
+        yield from _drop_locks(stmts)
     if "swap" in ops:
         for i in range(len(stmts) - 1):
             a, b = stmts[i], stmts[i + 1]
@@ -128,6 +136,33 @@ def _list(stmts: tuple[A.Stmt, ...], fam: Families,
                 yield (stmts[:i] + (b, a) + stmts[i + 2:],
                        Change("swap", a.loc, f"swap '{said(a)}' with the next statement "
                                              f"'{said(b)}'"))
+
+
+def _drop_locks(stmts: tuple[A.Stmt, ...]) -> Iterator[tuple[tuple[A.Stmt, ...], Change]]:
+    """Each lock taken in this block and released later in it: both calls dropped."""
+    for i, s in enumerate(stmts):
+        if not (isinstance(s, A.CallStmt) and LOCK_OPS.get(s.func)):
+            continue
+        release = s.func.replace("_lock", "_unlock", 1)
+        for j in range(i + 1, len(stmts)):
+            u = stmts[j]
+            if isinstance(u, A.CallStmt) and u.func == release and _same(u.args, s.args):
+                new = stmts[:i] + (_skip(s),) + stmts[i + 1:j] + (_skip(u),) + stmts[j + 1:]
+                yield new, Change("drop-lock", s.loc, f"drop the lock '{short(s.text, 40)}' "
+                                                      f"and its '{short(u.text, 40)}'")
+                break
+
+
+def _same(a: object, b: object) -> bool:
+    """Syntax trees equal up to source positions (the same lock named twice)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if type(a) is not type(b):
+        return False
+    if hasattr(a, "__dataclass_fields__"):
+        return all(_same(getattr(a, f), getattr(b, f)) for f in a.__dataclass_fields__
+                   if f not in ("loc", "text"))
+    return a == b
 
 
 def _swappable(s: A.Stmt) -> bool:

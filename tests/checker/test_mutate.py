@@ -31,7 +31,8 @@ def test_every_operator_has_a_mutant_and_scenario_code_is_never_mutated() -> Non
     design = load_design(FIX / "wq.yaml")
     ms = make_mutants(design, design.scenarios)
     ops = {m.operator for m in ms}
-    assert ops == set(OPERATORS) - {"flag-family"}     # wq-lib has one flag: no family
+    # wq-lib has one flag (no family) and no lock
+    assert ops == set(OPERATORS) - {"flag-family", "drop-lock"}
     assert all(Path(m.loc.file).name == LIB for m in ms)
     assert [m.id for m in ms] == list(range(1, len(ms) + 1))
     # the property-free library: nothing outside the procedures the scenario calls
@@ -129,3 +130,12 @@ def test_worker_processes_give_the_same_judgements(wq: DesignMutation) -> None:
     d = mutate_design(FIX / "wq.yaml", jobs=2)
     assert [(r.mutant.id, r.status, r.kill) for r in d.results] == \
         [(r.mutant.id, r.status, r.kill) for r in wq.results]
+
+
+def test_dropping_a_lock_held_across_steps_loses_an_update() -> None:
+    d = mutate_design(FIX / "counter-lock.yaml", ops=("drop-lock",), jobs=1)
+    (r,) = d.results
+    assert r.mutant.description == "inc: drop the lock 'spin_lock(l);' and its 'spin_unlock(l);'"
+    assert r.mutant.where.endswith("counter-lock.yaml:15")
+    assert r.status == "killed" and r.kill is not None
+    assert (r.kill.property, r.kill.now) == ("no_lost_update", "violated")
