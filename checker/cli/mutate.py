@@ -64,12 +64,12 @@ def split_operators(values: tuple[str, ...]) -> tuple[str, ...]:
 def mutate_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], operators: tuple[str, ...],
                jobs: int | None, only: tuple[int, ...], fmt: str, output: Path | None,
                engine: str, max_states: int, timeout: float, reduce: bool, floor: float | None,
-               quiet: bool,
-               allow: tuple[Path, ...], debug: bool) -> None:
+               quiet: bool, allow: tuple[Path, ...], debug: bool) -> None:
     """Mutation testing: seed flag-protocol bugs (dropped wake-ups and flag writes,
-    swapped statements, split atomic blocks, flag-family mix-ups, inverted guards) into
-    the design's code and the library code its scenarios reach, check each mutant on the
-    scenarios and report which survive, with file:line, and a score per design."""
+    swapped statements, split atomic blocks, flag-family mix-ups, inverted guards,
+    dropped locks) into the design's code and the library code its scenarios reach,
+    check each mutant on the scenarios and report which survive, with file:line, and a
+    score per design."""
     opts = Options(engine=engine, max_states=max_states, timeout=timeout, reduce=reduce)
 
     def run() -> int:
