@@ -56,6 +56,9 @@ def split_operators(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--reduce", is_flag=True,
               help="Merge task-private steps as verify does (depths as verify shows them; "
                    "slower here, verdicts the same).")
+@click.option("--explain", is_flag=True,
+              help="For each survivor, also check whether a task now never finishes where the "
+                   "design's always do (a livelock only a liveness property could kill).")
 @click.option("--floor", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
               help="Exit 1 when a design's mutation score is below PERCENT.")
 @click.option("--quiet", "-q", is_flag=True, help="Scores and survivors only.")
@@ -63,7 +66,8 @@ def split_operators(values: tuple[str, ...]) -> tuple[str, ...]:
 @debug_option
 def mutate_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], operators: tuple[str, ...],
                jobs: int | None, only: tuple[int, ...], fmt: str, output: Path | None,
-               engine: str, max_states: int, timeout: float, reduce: bool, floor: float | None,
+               engine: str, max_states: int, timeout: float, reduce: bool, explain: bool,
+               floor: float | None,
                quiet: bool, allow: tuple[Path, ...], debug: bool) -> None:
     """Mutation testing: seed flag-protocol bugs (dropped wake-ups and flag writes,
     swapped statements, split atomic blocks, flag-family mix-ups, inverted guards,
@@ -82,7 +86,8 @@ def mutate_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], operators:
                 def tick(r: Result, k: int, n: int, path: Path = path, i: int = i) -> None:
                     status.update(f"mutate: {path} ({i}/{len(designs)}): mutant {k}/{n}")
                 status.update(f"mutate: {path} ({i}/{len(designs)}): checking the design")
-                runs.append(mutate_design(path, scenarios, ops, n_jobs, opts, allow, tick, only))
+                runs.append(mutate_design(path, scenarios, ops, n_jobs, opts, allow, tick, only,
+                                          explain))
         write_output(render_mutation(fmt, runs, quiet), output)
         if output is not None:
             for d in runs:

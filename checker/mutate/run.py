@@ -38,10 +38,10 @@ from typing import Any, Callable
 from flagcheck.checker.mutate.results import DesignMutation, Expected, Kill, Result
 from flagcheck.checker.mutate.targets import Mutant, make_mutants, reached_by
 from flagcheck.checker.verify import Options, replayed, run_engine, select_scenarios
-from flagcheck.pyspec import explicit
+from flagcheck.pyspec import explicit, liveness
 from flagcheck.pyspec.outcome import Outcome
 from flagcheck.tlamodel.errors import DesignError
-from flagcheck.tlamodel.ir import Model
+from flagcheck.tlamodel.ir import Liveness, Model
 from flagcheck.tlamodel.load import Design, load_design
 from flagcheck.tlamodel.records import SpecFile
 from flagcheck.tlamodel.reduce import reduce_model
@@ -69,7 +69,10 @@ class Checker:
     keys: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     #: per scenario, the design's definitions its code reaches (others need no model)
     reach: dict[str, set[str]] = field(default_factory=dict)
+    #: label survivors that make a task run for ever (``--explain``): a liveness check
+    explain: bool = False
     _reduced: dict[str, int | None] = field(default_factory=dict)
+    _finishes: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.reach = {s.name: reached_by(self.design, s) for s in self.scenarios}
@@ -152,8 +155,30 @@ class Checker:
             # compare the reduced state spaces before calling the mutant a survivor
             same = all(_equal_known(self.reduced_count(by_name[n], models[n]),
                                     self.reduced_count(by_name[n])) for n in changed)
+        why = "same number of reachable states on every scenario" if same else ""
+        if not same and self.explain:
+            why = self.livelock(by_name, models, changed)
         return Result(mutant, "equivalent-suspect" if same else "survived", states=tuple(states),
-                      reason="same number of reachable states on every scenario" if same else "")
+                      reason=why)
+
+    def livelock(self, by_name: dict[str, SpecFile], models: dict[str, Model],
+                 changed: list[str]) -> str:
+        """A note for a survivor after which some task never finishes on a scenario where
+        every task of the design does: a livelock (a flag never cleared, a wait that
+        spins), which no_deadlock cannot see and only a liveness property could kill."""
+        for n in changed:
+            if not self.finishes(by_name[n]):
+                continue
+            if not _finishes(models[n], self.opts):
+                return (f"livelock on {n}: some task never finishes (the design's always do); "
+                        "only a liveness property could kill it")
+        return ""
+
+    def finishes(self, scen: SpecFile) -> bool:
+        """Whether every task of the design finishes on every fair run of ``scen`` (cached)."""
+        if scen.name not in self._finishes:
+            self._finishes[scen.name] = _finishes(self.model(self.design, scen), self.opts)
+        return self._finishes[scen.name]
 
     def reduced_count(self, scen: SpecFile, model: Model | None = None) -> int | None:
         """States of the reduced model (the design's own when ``model`` is None, cached)."""
@@ -173,6 +198,19 @@ class Checker:
 
 #: whether pyspec's explicit engine offers the choice of its tuple search
 _TUPLE_SEARCH = "layered" in inspect.signature(explicit.check).parameters
+
+
+FINISHES = "__every_task_finishes"
+
+
+def _finishes(model: Model, opts: Options) -> bool:
+    """``eventually terminal`` under weak fairness (pyspec.liveness): every task finishes.
+    False also when the search is cut short (no claim without a complete answer)."""
+    prop = Liveness(FINISHES, "eventually", ((model.terminal, None),),
+                    "every task finishes (flagcheck mutate --explain)")
+    out = liveness.check(replace(model, properties=(prop,)), [FINISHES],
+                         max_states=opts.max_states, timeout=opts.timeout)
+    return out[FINISHES].status == "holds"
 
 
 def _equal_known(a: int | None, b: int | None) -> bool:
@@ -208,12 +246,12 @@ _WORKER: Checker | None = None
 
 
 def _init(path: str, allow: tuple[Path, ...], refs: tuple[str, ...], opts: Options,
-          baseline: list[Expected]) -> None:
+          baseline: list[Expected], explain: bool) -> None:
     """Worker set-up: load the design once, rebuild the baseline models (their keys are
     large, so they are recomputed rather than pickled), keep the baseline verdicts."""
     global _WORKER
     design = load_design(path, allow)
-    chk = Checker(design, select_scenarios(design, refs), opts)
+    chk = Checker(design, select_scenarios(design, refs), opts, explain=explain)
     chk.baseline = {e.scenario: e for e in baseline}
     by_name = {s.name: s for s in chk.scenarios}
     for name in chk.baseline:
@@ -232,13 +270,13 @@ Progress = Callable[[Result, int, int], None]
 def mutate_design(path: str | Path, refs: tuple[str, ...] = (), ops: tuple[str, ...] = (),
                   jobs: int = 1, opts: Options = DEFAULT_OPTIONS,
                   allow: tuple[Path, ...] = (), progress: Progress | None = None,
-                  only: tuple[int, ...] = ()) -> DesignMutation:
+                  only: tuple[int, ...] = (), explain: bool = False) -> DesignMutation:
     """Generate, check and judge every mutant of the design at ``path`` (``only``: just
-    the mutants with these ids)."""
+    the mutants with these ids; ``explain``: label livelocking survivors)."""
     t0 = time.monotonic()
     design = load_design(path, allow)
     scenarios = select_scenarios(design, refs)
-    chk = Checker(design, scenarios, opts)
+    chk = Checker(design, scenarios, opts, explain=explain)
     baseline = chk.measure()
     mutants = make_mutants(design, scenarios, ops)
     if only:
@@ -252,7 +290,7 @@ def mutate_design(path: str | Path, refs: tuple[str, ...] = (), ops: tuple[str, 
                 progress(results[-1], len(results), len(mutants))
     else:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init,
-                                 initargs=(str(path), allow, refs, opts, baseline)) as pool:
+                                 initargs=(str(path), allow, refs, opts, baseline, explain)) as pool:
             futures = [pool.submit(_work, m) for m in mutants]
             for f in as_completed(futures):
                 results.append(f.result())

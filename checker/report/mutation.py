@@ -58,7 +58,7 @@ def render_text(runs: list[DesignMutation], quiet: bool = False) -> str:
         if surv:
             out.append(f"  survivors ({len(surv)}): a bug of each shape passes every scenario")
             for r in surv:
-                extra = f"  [{r.status}: {r.reason}]" if r.status == "unknown" else ""
+                extra = f"  [{r.status}: {r.reason}]" if r.reason else ""
                 out.append(f"    {r.mutant.where}: {r.mutant.description}{extra}")
         else:
             out.append("  no survivors")

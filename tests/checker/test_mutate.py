@@ -139,3 +139,14 @@ def test_dropping_a_lock_held_across_steps_loses_an_update() -> None:
     assert r.mutant.where.endswith("counter-lock.yaml:15")
     assert r.status == "killed" and r.kill is not None
     assert (r.kill.property, r.kill.now) == ("no_lost_update", "violated")
+
+
+def test_explain_labels_a_survivor_that_never_finishes() -> None:
+    d = mutate_design(FIX / "livelock.yaml", jobs=1, explain=True)
+    drop = by_description(d, "drop the flag write 'current.TIF_WORK = false;'")
+    invert = by_description(d, "invert the guard of 'while (current.TIF_WORK)'")
+    assert drop.status == invert.status == "survived"
+    assert drop.reason.startswith("livelock on one-worker: some task never finishes")
+    assert invert.reason == ""           # it ends at once: no livelock, just unchecked
+    plain = mutate_design(FIX / "livelock.yaml", jobs=1)
+    assert by_description(plain, "drop the flag write").reason == ""
