@@ -16,11 +16,12 @@ from flagcheck.tlamodel import deadline
 from flagcheck.tlamodel import syntax_tree as A
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
-from flagcheck.tlamodel.ir import TRUE, Expr, PcInfo, SourceLoc, StepInfo, const, var
+from flagcheck.tlamodel.ir import TRUE, Expr, PcInfo, SourceLoc, StepInfo, var
 from flagcheck.tlamodel.cfg_assign import AssignMixin
 from flagcheck.tlamodel.cfg_decl import DeclMixin
 from flagcheck.tlamodel.cfg_lock import LockMixin
 from flagcheck.tlamodel.cfg_events import EventMixin
+from flagcheck.tlamodel.cfg_taskwork import TaskWorkMixin
 from flagcheck.tlamodel.cfg_locals import Slots, hoist_stmt
 from flagcheck.tlamodel.lower import Binding, Env, Lowerer, Thunk
 from flagcheck.tlamodel.ir import Type
@@ -103,7 +104,7 @@ class ErrorRegistry:
 
 
 
-class TaskCompiler(AssignMixin, DeclMixin, LockMixin, EventMixin):
+class TaskCompiler(AssignMixin, DeclMixin, LockMixin, EventMixin, TaskWorkMixin):
     def __init__(self, low: Lowerer, task: str, errors: ErrorRegistry,
                  events: dict[str, list[Any]] | None = None) -> None:
         self.low = low
@@ -241,6 +242,8 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin, EventMixin):
             self.return_stmt(s, p, frame, label)
         elif isinstance(s, A.Block):
             self.seq(s.stmts, p, q, frame)
+        elif self.is_typed_add(s) or self.is_typed_run(s):
+            (self.typed_add if self.is_typed_add(s) else self.typed_run)(s, p, q, frame, label)  # type: ignore[arg-type]
         elif isinstance(s, A.CallStmt) and not self.is_lock_op(s):
             callee, body = self.inline(s, frame, q)
             self.seq(body, p, q, callee)
@@ -328,31 +331,6 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin, EventMixin):
         inner = replace(frame, loops=frame.loops + ((p, q),))
         self.seq(s.body.stmts, b, p, inner)
         frame.labels.update(inner.labels)
-
-    def choose_stmt(self, s: A.Choose, p: int, q: int, frame: Frame, label: str | None) -> None:
-        values, conds = self.choose_options(s, frame.env, None)
-        for v, c in zip(values, conds):
-            entry = self.new_pc()
-            self.emit(p, entry, c, {}, [], self.info(s, frame, label, (f"{s.var} = {v[0]}",)))
-            self.seq(s.body.stmts, entry, q, replace(frame, env=frame.env.bind([(s.var, v[1])])))
-        if s.other is not None:
-            entry = self.new_pc()
-            self.emit(p, entry, op("not", op("or", *conds)), {}, [],
-                      self.info(s, frame, label, ("no candidate",)))
-            self.seq(s.other.stmts, entry, q, frame)
-
-    def choose_options(self, s: A.Choose, env: Env, read: object) -> tuple[list[tuple[str, Expr]], list[Expr]]:
-        sc = self.low.scope
-        if s.domain not in sc.enums:
-            raise DesignError(f"cannot choose from '{s.domain}'", s.loc,
-                              hint=did_you_mean(s.domain, sc.enums) or "choose from task, group, "
-                              "signal or an enum")
-        ty = sc.enums[s.domain]
-        values = [(n, const(i, ty)) for i, n in enumerate(ty.values)]
-        conds = [TRUE if s.cond is None else
-                 self.low.cond(s.cond, env.bind([(s.var, v)]), read)  # type: ignore[arg-type]
-                 for _, v in values]
-        return values, conds
 
     def inline(self, s: A.CallStmt, frame: Frame, ret: Exit,
                ret_var: str | None = None) -> tuple[Frame, tuple[A.Stmt, ...]]:
@@ -472,6 +450,8 @@ class TaskCompiler(AssignMixin, DeclMixin, LockMixin, EventMixin):
                 pp.notes.append(f"{s.text} -> no candidate")
                 out.extend(self.sym_seq(s.other.stmts, [pp], frame, True))
             return out
+        if self.is_typed_add(s) or self.is_typed_run(s):
+            return self.sym_typed(s, path, frame)  # type: ignore[arg-type]
         if self.is_lock_op(s):
             self.sym_lock(s, path, frame)  # type: ignore[arg-type]
             return [path]

@@ -1,6 +1,6 @@
-"""Assignments of the statement compiler (tlamodel.cfg): which variables a target denotes,
-and the symbolic update with its range check.  A mixin, apart so that cfg.py stays one
-page of control flow."""
+"""Assignments and choices of the statement compiler (tlamodel.cfg): which variables a
+target denotes, the symbolic update with its range check, and ``choose``.  A mixin, apart so
+that cfg.py stays one page of control flow."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -18,8 +18,33 @@ if TYPE_CHECKING:
 
 
 class AssignMixin:
-    """``lvalue`` and ``sym_assign`` of TaskCompiler."""
+    """``lvalue``, ``sym_assign`` and ``choose`` of TaskCompiler."""
     low: Lowerer
+
+    def choose_stmt(self, s: A.Choose, p: int, q: int, frame: Frame, label: str | None) -> None:
+        values, conds = self.choose_options(s, frame.env, None)
+        for v, c in zip(values, conds):
+            entry = self.new_pc()
+            self.emit(p, entry, c, {}, [], self.info(s, frame, label, (f"{s.var} = {v[0]}",)))
+            self.seq(s.body.stmts, entry, q, replace(frame, env=frame.env.bind([(s.var, v[1])])))
+        if s.other is not None:
+            entry = self.new_pc()
+            self.emit(p, entry, op("not", op("or", *conds)), {}, [],
+                      self.info(s, frame, label, ("no candidate",)))
+            self.seq(s.other.stmts, entry, q, frame)
+
+    def choose_options(self, s: A.Choose, env: Env, read: object) -> tuple[list[tuple[str, Expr]], list[Expr]]:
+        sc = self.low.scope
+        if s.domain not in sc.enums:
+            raise DesignError(f"cannot choose from '{s.domain}'", s.loc,
+                              hint=did_you_mean(s.domain, sc.enums) or "choose from task, group, "
+                              "signal or an enum")
+        ty = sc.enums[s.domain]
+        values = [(n, const(i, ty)) for i, n in enumerate(ty.values)]
+        conds = [TRUE if s.cond is None else
+                 self.low.cond(s.cond, env.bind([(s.var, v)]), read)  # type: ignore[arg-type]
+                 for _, v in values]
+        return values, conds
 
     def reader(self, path):  # noqa: ANN001, ANN201 - provided by TaskCompiler
         raise NotImplementedError
@@ -77,6 +102,11 @@ class AssignMixin:
             raise DesignError(f"type mismatch: cannot assign {type_name(rhs.type)} to "
                               f"{type_name(ty)} variable", s.loc)
         updates: dict[str, Expr] = {}
+        typed = getattr(self.low.scope, "task_work_queue", None) is not None and \
+            targets[0][0].endswith(".task_works")
+        if typed and not (s.op in ("+=", "-=") and rhs.op == "const" and rhs.value == 1):
+            raise DesignError("with typed task_work (tlamodel.cfg_taskwork), task_works "
+                              "changes only by += 1 and -= 1", s.loc)
         for name, when in targets:
             old = read(name)
             val = rhs if s.op == "=" else self.low._arith("add" if s.op == "+=" else "sub", old, rhs)
@@ -92,4 +122,7 @@ class AssignMixin:
             if val.type != ty and isinstance(ty, IntType):
                 val = replace(val, type=ty) if val.op != "const" else const(val.value, ty)  # type: ignore[arg-type]
             updates[name] = op("ite", when, val, old, ty=ty)
+            if typed and s.op == "-=":   # taking a work pops the typed queue's head
+                updates.update(self.pop_updates(  # type: ignore[attr-defined]
+                    name, op("and", when, op("lt", const(0, ty), old)), read))
         path.sigma.update(updates)

@@ -7,6 +7,7 @@ from pathlib import Path
 from flagcheck.tlamodel.cfg import ErrorRegistry, TaskCompiler
 from flagcheck.tlamodel.cfg_locals import reset_dead
 from flagcheck.tlamodel.cfg_lock import MISUSE
+from flagcheck.tlamodel.cfg_taskwork import make_queue, typed_adds
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
 from flagcheck.tlamodel.inherit import inherit
@@ -230,6 +231,18 @@ def build_model(design: Design, scen: SpecFile, only: tuple[str, ...] = ()) -> M
     low = Lowerer(scope)
     decls = flat_vars(scope)
     init = _initial_values(scope, low, scen, decls)
+    callbacks: dict[str, object] = {}
+    for proc in scope.procedures.values():
+        typed_adds(proc.body, scope.procedures, callbacks)
+    for body, _ in scen.run.values():
+        typed_adds(body, scope.procedures, callbacks)
+    queue = make_queue(scope, callbacks)
+    scope.task_work_queue = queue
+    if queue is not None:       # the typed queue's slots: none, i.e. empty, initially
+        tw = queue.decls(scope.tasks)
+        for d in tw:
+            scope.var_types[d.name] = d.type
+        decls, init = decls + tw, init + [(0,)] * len(tw)
     errors = ErrorRegistry()
     compiled: list[tuple[str, TaskCompiler]] = []
     events = _events(design, scen, scope, only)

@@ -39,6 +39,8 @@ class Scope:
     procedures: dict[str, ProcSpec]
     properties: dict[str, PropSpec]
     var_types: dict[str, Type] = field(default_factory=dict)   # flat IR var -> type
+    #: the typed task_work queue (tlamodel.cfg_taskwork.TaskWorkQueue), None if untyped
+    task_work_queue: object = None
 
     @property
     def tasks(self) -> tuple[str, ...]:

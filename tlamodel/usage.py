@@ -64,6 +64,8 @@ def stmt_calls(stmts: Iterable[A.Stmt], out: set[str]) -> None:
             out.add(s.func)
             for a in s.args:
                 _expr_calls(a, out)
+            if s.func == "task_work_add" and len(s.args) == 3 and isinstance(s.args[1], A.Name):
+                out.add(s.args[1].id)      # a typed task_work callback (tlamodel.cfg_taskwork)
         elif isinstance(s, A.Assign):
             _expr_calls(s.target, out)
             _expr_calls(s.value, out)
