@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from flagcheck.checker.sweep import SERIAL, Job, Pool, verify_designs
 from flagcheck.checker.verify import Options, verify
 from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, Verdict, fold_exit
 from flagcheck.tlamodel.errors import DesignError
@@ -80,12 +81,20 @@ class DesignRun:
 
 def run_designs(paths: tuple[Path, ...], opts: Options, allow: tuple[Path, ...] = (),
                 on_design: Callable[[Path, int, int], None] | None = None,
-                on_model: Callable[[Any], None] | None = None) -> list[DesignRun]:
+                on_model: Callable[[Any], None] | None = None,
+                pool: Pool = SERIAL) -> list[DesignRun]:
     """Check every design under ``paths`` against all its scenarios.  Every file is loaded
     before any search starts, so a bad file fails the run at once (exit 2) rather than
-    after minutes of checking the others."""
+    after minutes of checking the others.  A parallel ``pool`` (checker/sweep.py) runs the
+    design × scenario jobs there; the verdicts come back in the serial order."""
     files = find_designs(paths)
     designs = [(f, load_design(f, allow_paths=allow)) for f in files]
+    if pool.parallel:
+        def done(job: Job, i: int, n: int) -> None:
+            if on_design is not None:
+                on_design(job.path, i, n)
+        per = verify_designs(designs, opts, pool, allow, done)
+        return [DesignRun(f, d, vs) for (f, d), vs in zip(designs, per)]
     runs = []
     for i, (f, d) in enumerate(designs):
         if on_design is not None:
@@ -193,16 +202,19 @@ class DesignTable:
         return any(v.status == "violated" for v in self.cells.values())
 
 
-def compare_designs(paths: tuple[Path, ...], opts: Options) -> DesignTable:
-    """Check every design under ``paths`` on all its scenarios, for one table."""
+def compare_designs(paths: tuple[Path, ...], opts: Options, pool: Pool = SERIAL) -> DesignTable:
+    """Check every design under ``paths`` on all its scenarios, for one table (the
+    design × scenario jobs on ``pool``, checker/sweep.py)."""
     designs: list[str] = []
     columns: list[tuple[str, str]] = []
     cells: dict[tuple[str, str, str], Verdict] = {}
     summaries: dict[str, str] = {}
     scenarios: list[str] = []
     controls: set[str] = set()
-    for f in find_designs(paths):
-        d = load_design(f)
+    loaded = [(f, load_design(f)) for f in find_designs(paths)]
+    per = (verify_designs(loaded, opts, pool) if pool.parallel
+           else [verify(d, (), (), opts) for _, d in loaded])
+    for (f, d), verdicts in zip(loaded, per):
         designs.append(d.name)
         summaries[d.name] = d.spec.summary
         for s in d.scenarios:
@@ -210,7 +222,7 @@ def compare_designs(paths: tuple[Path, ...], opts: Options) -> DesignTable:
                 scenarios.append(s.name)
             if s.control:
                 controls.add(s.name)
-        for v in verify(d, (), (), opts):
+        for v in verdicts:
             if (v.scenario, v.property) not in columns:
                 columns.append((v.scenario, v.property))
             cells[(d.name, v.scenario, v.property)] = v

@@ -8,6 +8,8 @@ from rich.console import Console
 
 from flagcheck.checker import regress
 from flagcheck.checker.cli.common import debug_option, engine_options, guarded, output_option, write_output
+from flagcheck.checker.cli.pool import pool_options
+from flagcheck.checker.sweep import Pool
 from flagcheck.checker.report.compare import (print_compare, render_compare_json,
                                               render_compare_markdown, render_compare_text)
 from flagcheck.checker.verify import Options
@@ -23,19 +25,21 @@ from flagcheck.checker.verdict import exit_code
 @output_option("Write the comparison in --format to FILE (text at 100 columns); the terminal "
                "then gets the text table.")
 @engine_options()
+@pool_options
 @debug_option
 def compare_cmd(designs: tuple[Path, ...], fmt: str, output: Path | None, opts: Options,
-                debug: bool) -> None:
+                pool: Pool, debug: bool) -> None:
     """Verdicts of several DESIGNS side by side, one cell per design × scenario: "proved"
     when every property the scenario checks holds in every reachable state, the violated
     properties with their counterexample length ("deadlock@16"), "holds@K" when only
     searched to depth K, "unknown" when a search was cut short.
 
-    Exits 1 if any cell is violated, 3 if none is but one is unknown."""
+    Exits 1 if any cell is violated, 3 if none is but one is unknown.  -j N or --cluster
+    runs the design × scenario jobs in parallel with the same table and exit code."""
 
     def run() -> int:
         # looked up on the module at run time, so a test can hand in a table it made
-        table = regress.compare_designs(designs, opts)
+        table = regress.compare_designs(designs, opts, pool=pool)
         if fmt != "text" or output is not None:
             render = {"markdown": render_compare_markdown, "json": render_compare_json,
                       "text": render_compare_text}[fmt]

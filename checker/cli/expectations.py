@@ -29,6 +29,8 @@ from rich.text import Text
 
 from flagcheck.checker.cli.common import (allow_path_option, debug_option, engine_options, guarded,
                                           output_option, wide_console, write_output)
+from flagcheck.checker.cli.pool import pool_options
+from flagcheck.checker.sweep import Pool
 from flagcheck.checker.report import Report, render, render_many, report_of, tool_version
 from flagcheck.checker.report.terminal import LiveStatus
 from flagcheck.checker.regress import Check, DesignRun, run_designs, tests_exit_code
@@ -132,10 +134,11 @@ def render_test(fmt: str, runs: list[DesignRun], code: int) -> str:
                    "mutation score is below PERCENT.")
 @click.option("--mutation-jobs", type=click.IntRange(1, 256), default=None, metavar="N",
               help="Worker processes for --mutation-floor (default: every core).")
+@pool_options
 @debug_option
 def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: bool, opts: Options,
              allow: tuple[Path, ...], quiet: bool, floor: float | None,
-             mutation_jobs: int | None, debug: bool) -> None:
+             mutation_jobs: int | None, pool: Pool, debug: bool) -> None:
     """Check every design (files, or folders searched for designs; default specs/)
     against its expect: verdicts.
 
@@ -161,7 +164,8 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
             status.update(f"test: {where['design']}: scenario {scen} · engine {engine}")
 
         with status:
-            runs = run_designs(paths or (Path("specs"),), opts, allow, on_design, on_model)
+            runs = run_designs(paths or (Path("specs"),), opts, allow, on_design, on_model,
+                               pool=pool)
         checks = [c for r in runs for c in r.checks]
         code = tests_exit_code(checks)
         if update:
