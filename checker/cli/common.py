@@ -108,7 +108,9 @@ def engine_options(*, limits: bool = False) -> Callable[[F], F]:
             click.option("--depth", type=click.IntRange(0, 10_000), default=None,
                          help="BMC bound in steps (default: each design's 'bound:', else 40)."),
             click.option("--timeout", type=click.FloatRange(min=0), default=None,
-                         help="Seconds per scenario; a search cut short says unknown, never holds."),
+                         help="Seconds per scenario, reading and model building included "
+                              "(the first scenario's time starts with the run); a phase cut "
+                              "short says unknown, never holds."),
         ]
         if limits:
             options.append(click.option(

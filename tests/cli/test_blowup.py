@@ -10,6 +10,8 @@ must exit 0, 1, 2 or 3, print no traceback, and end within ``--timeout`` + 5 s
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -165,3 +167,22 @@ def test_a_10000_statement_procedure_ends_within_the_timeout_with_every_engine(
     assert code in (0, 3), out[-2000:]
     if code == 3:
         assert "unknown (timeout in" in out, out[-2000:]
+
+
+@pytest.mark.slow
+def test_reading_a_10mb_design_is_part_of_the_budget(workdir: Path) -> None:
+    # just under the 10 MB file limit, all of it a doc: YAML reading alone takes far longer
+    # than the budget, and nothing of ours loops there, so the timer must stop it
+    body = "".join(f"  k{i}: [a, b, c, d, e, f, g, h]\n" for i in range(280_000))
+    f = workdir / "big-doc.yaml"
+    f.write_text(HEAD + "doc:\n" + body)
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "flagcheck.checker.cli", "verify", str(f),
+                        "--timeout", str(TIMEOUT), "--no-progress"],
+                       capture_output=True, text=True, timeout=120)
+    seconds = time.monotonic() - t0
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert p.stderr.startswith(f"flagcheck: unknown (timeout in reading {f} (--timeout 3 s))"), \
+        p.stderr
+    assert "Traceback" not in p.stderr and p.stdout == ""
+    assert seconds < TIMEOUT + 5, seconds
