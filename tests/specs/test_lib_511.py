@@ -39,3 +39,16 @@ def test_the_library_states_the_511_design() -> None:
     assert not drift, f"linux-5.11.yaml and notify-signal-5.11.yaml differ on {drift}"
     still_equal = sorted(n for n in EXTENDED if design.get(n) == lib.get(n))
     assert not still_equal, f"EXTENDED lists {still_equal}, which no longer differ"
+
+
+def test_the_later_kernel_states_behave() -> None:
+    """The states the library adds, on small scenarios (fixtures_lib511/design.yaml): a
+    stopped task runs again after SIGCONT and stays stopped without it; SIGKILL wakes a
+    TASK_KILLABLE sleeper and a plain signal does not; the system freezer freezes and thaws."""
+    from flagcheck.checker.verify import Options, verify
+    from flagcheck.tlamodel.load import load_design
+    d = load_design(Path(__file__).resolve().parent / "fixtures_lib511" / "design.yaml")
+    verdicts = verify(d, (), (), Options(engine="explicit", timeout=120))
+    assert len(verdicts) == 15
+    bad = [(v.scenario, v.property, v.word()) for v in verdicts if v.expectation_met() is not True]
+    assert not bad, bad
