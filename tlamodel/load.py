@@ -19,6 +19,7 @@ from flagcheck.tlamodel.records import Expectation, PropSpec, SpecFile
 from flagcheck.tlamodel.resolve import Merged, Resolver
 from flagcheck.tlamodel.scope import Scope, build_scope, default_value, flat_vars, is_lock
 from flagcheck.tlamodel.usage import stmt_calls
+from flagcheck.tlamodel.weakmem import apply_memory
 
 ASSERTIONS = "assertions"
 #: the built-in property of locks (tlamodel.cfg_lock): reported when the model takes a lock
@@ -99,7 +100,8 @@ class Design:
     def model(self, scenario: SpecFile, properties: tuple[str, ...] = ()) -> Model:
         """The model of one scenario; ``properties`` (if given) replaces the check: list."""
         try:
-            return build_model(self, scenario, properties)
+            # the memory model (tlamodel.weakmem) rewrites the lowered model, for every engine
+            return apply_memory(self, scenario, build_model(self, scenario, properties))
         except RecursionError:
             raise _too_deep(f"design {self.name} with scenario {scenario.name}") from None
 

@@ -20,6 +20,8 @@ class VarSpec:
     init: A.AExpr | None
     doc: str
     loc: SourceLoc
+    #: ``shared: true``: a memory location that ``memory: tso`` buffers (tlamodel.weakmem)
+    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,9 @@ class SpecFile:
     drop_scenarios: list[tuple[str, SourceLoc]] = field(default_factory=list)
     check: list[tuple[str, SourceLoc]] | None = None
     bound: int | None = None
+    #: ``memory: sc|tso`` and ``store_buffer: N`` (tlamodel.weakmem); None: inherited or sc
+    memory: tuple[str, SourceLoc] | None = None
+    store_buffer: int | None = None
     expect: list[Expectation] = field(default_factory=list)
     # scenario
     tasks: dict[str, TaskSpec] = field(default_factory=dict)

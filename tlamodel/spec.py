@@ -17,13 +17,15 @@ from flagcheck.tlamodel.ir import SourceLoc
 from flagcheck.tlamodel.records import (DefineSpec, Expectation, ProcSpec, PropSpec, SpecFile,
                                         TaskSpec, VarSpec)
 from flagcheck.tlamodel.syntax import parse_code, parse_expr
+from flagcheck.tlamodel.weakmem import read_memory
 from flagcheck.tlamodel.yamlfile import YamlDoc, is_map, is_seq
 
 COMMON_KEYS = {"flagcheck", "summary", "doc", "enums", "state", "define", "procedures",
                "properties", "includes"}
 KIND_KEYS = {
     "library": {"library", "extends"},
-    "design": {"design", "extends", "scenarios", "drop_scenarios", "check", "bound", "expect"},
+    "design": {"design", "extends", "scenarios", "drop_scenarios", "check", "bound", "expect",
+               "memory", "store_buffer"},
     "scenario": {"scenario", "tasks", "signals", "run", "skip", "control"},
 }
 SCOPES = ("global", "task", "group")
@@ -195,9 +197,12 @@ def _read_state(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
             doc_text = ""
             if is_map(v):
                 for k in v:
-                    if k not in ("type", "init", "doc"):
+                    if k not in ("type", "init", "doc", "shared"):
                         raise DesignError(f"unknown field '{k}' in a variable declaration",
-                                          doc.key_loc(v, k), hint="use type:, init:, doc:")
+                                          doc.key_loc(v, k),
+                                          hint="use type:, init:, doc:, shared:")
+                if "shared" in v and not isinstance(v["shared"], bool):
+                    raise DesignError("'shared' must be true or false", doc.value_loc(v, "shared"))
                 if "type" not in v:
                     raise DesignError(f"variable {name} has no 'type:'", doc.key_loc(vs, name))
                 type_text = str(v["type"])
@@ -212,7 +217,8 @@ def _read_state(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
                 raise DesignError(f"variable {name}: expected a type such as bool, 0..3, "
                                   f"set(signal) or an enum name", doc.value_loc(vs, name))
             spec.state[f"{scope}/{name}"] = VarSpec(scope, str(name), type_text.strip(), init,
-                                                    doc_text, loc)
+                                                    doc_text, loc,
+                                                    is_map(v) and v.get("shared") is True)
 
 
 def _read_defines(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
@@ -338,6 +344,7 @@ def _read_design(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
             raise DesignError("'bound' must be a whole number of steps (0..10000)",
                               doc.value_loc(top, "bound"))
         spec.bound = b
+    read_memory(doc, top, spec)
     if "expect" in top:
         m = _need_map(doc, top, "expect", "scenario: {property: violated|holds}")
         for scen in m:
