@@ -17,8 +17,10 @@ Sarkar, Sewell, "A better x86 memory model: x86-TSO", TPHOLs 2009) on the variab
   store until a flush made room (sound for TSO: a full buffer only forces a flush first);
 * a load reads the writer's newest buffered value of that variable, else memory
   (store forwarding);
-* one flush action per task and location commits the oldest entry to memory; flushes are
-  the task's own actions and interleave like any step;
+* a flush commits the task's oldest entry to memory: one action per task, location and
+  value (``flush x=1``; one per location for a type of more than SPLIT_FLUSH values), so a
+  trace says which value reached memory when; flushes are the task's own actions and
+  interleave like any step;
 * full barriers wait until the task's buffer is empty and then read and write memory
   directly: every ``atomic { }`` block (a locked instruction: x86's ``smp_mb()`` is itself
   ``lock; addl $0,-4(%rsp)``, and every atomic RMW -- test_and_set_bit, cmpxchg, xchg, even
@@ -44,13 +46,15 @@ from typing import Any
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.fold import op
 from flagcheck.tlamodel.ir import (Action, EnumType, Expr, Model, SourceLoc, StepInfo,
-                                   Type, VarDecl, const, show_expr, var)
+                                   Type, VarDecl, const, domain, show_expr, show_value, var)
 from flagcheck.tlamodel.records import SpecFile, VarSpec
 from flagcheck.tlamodel.scope import default_value, is_lock
 
 MODELS = ("sc", "tso")
 DEFAULT_BUFFER = 2
 MAX_BUFFER = 8
+#: a location with at most this many values gets one flush action per value ("flush x=1")
+SPLIT_FLUSH = 8
 
 
 # ---------------------------------------------------------------- the design keys
@@ -270,8 +274,21 @@ def to_tso(model: Model, shared: list[str], depth: int) -> Model:
     for t, buf in buffers.items():
         for x in buf.locs:
             guard = buf.holds(0, x) if err_ok is None else op("and", err_ok, buf.holds(0, x))
-            actions.append(Action(0, t, guard, tuple(buf.flush(x).items()),
-                                  StepInfo(f"flush {x}", stack=("store buffer",))))
+            ty = types[x]
+            values = domain(ty)
+            if len(values) > SPLIT_FLUSH:
+                actions.append(Action(0, t, guard, tuple(buf.flush(x).items()),
+                                      StepInfo(f"flush {x}", stack=("store buffer",))))
+                continue
+            # one flush per value, so the trace says which value reached memory
+            for v in values:
+                upd = buf.flush(x)
+                upd[x] = const(v, ty)
+                actions.append(Action(0, t, op("and", guard, op("eq", buf.val(0, x),
+                                                                const(v, ty))),
+                                      tuple(upd.items()),
+                                      StepInfo(f"flush {x}={show_value(ty, v)}",
+                                               stack=("store buffer",))))
     decls = [d for b in buffers.values() for d in b.decls]
     init = [(default_value(d.type),) for d in decls]
     meta = dict(model.meta)

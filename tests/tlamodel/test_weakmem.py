@@ -3,9 +3,9 @@ judged by the kernel's own litmus tests (fixtures/weakmem/, hand-translated from
 torvalds/linux tools/memory-model/litmus-tests/, each scenario citing its file and commit).
 
 What must hold: under sc every test's exists clause is unreachable; under tso exactly SB's
-(the store-buffering outcome x86 allows) is reachable, and SB+mbs, MP, MP+wmb+rmb and LB
-are not (TSO keeps store-store, load-load and load-store order; smp_mb() drains the
-buffer); explicit, BMC, k-induction and PDR agree, the counterexample replays in pyspec,
+and R's (the store-buffering outcomes x86 allows) are reachable, and SB+mbs, MP,
+MP+wmb+rmb, LB, R+mbs, S, S+wmb+acquire, WRC and ISA2 are not (TSO keeps store-store,
+load-load and load-store order, is multicopy atomic, and smp_mb() drains the buffer); explicit, BMC, k-induction and PDR agree, the counterexample replays in pyspec,
 the reduced and the unreduced model agree, the trace says which store was buffered and
 when it was flushed, and bad settings are refused with their position.
 """
@@ -30,9 +30,15 @@ LITMUS = {"SB": ("Sometimes", False, True),
           "SB-mbs": ("Never", False, False),
           "MP": ("Sometimes", False, False),
           "MP-wmb-rmb": ("Never", False, False),
-          "LB": ("Sometimes", False, False)}
+          "LB": ("Sometimes", False, False),
+          "R": ("Sometimes", False, True),
+          "R-mbs": ("Never", False, False),
+          "S": ("Sometimes", False, False),
+          "S-wmb-acquire": ("Never", False, False),
+          "WRC": ("Sometimes", False, False),
+          "ISA2": ("Sometimes", False, False)}
 #: depth of the shortest counterexample in the reduced model
-DEPTH = {"SB": 4}
+DEPTH = {"SB": 4, "R": 11}
 
 
 def _model(design: str, scenario: str, reduce: bool = True) -> Model:
@@ -89,7 +95,9 @@ def test_the_trace_shows_buffered_stores_and_flushes() -> None:
     assert "x = 1;  // store x=1 buffered" in texts
     assert "y = 1;  // store y=1 buffered" in texts
     flushes = [a for a in m.actions if a.info.text.startswith("flush ")]
-    assert sorted((a.task, a.info.text) for a in flushes) == [("P0", "flush x"), ("P1", "flush y")]
+    assert sorted((a.task, a.info.text) for a in flushes) == [
+        ("P0", "flush x=0"), ("P0", "flush x=1"), ("P0", "flush x=2"),
+        ("P1", "flush y=0"), ("P1", "flush y=1"), ("P1", "flush y=2")]
     assert m.meta["memory"] == "tso (store buffer 2)"
 
 
