@@ -11,6 +11,7 @@ when it was flushed, and bad settings are refused with their position.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,13 @@ def test_a_variant_inherits_its_base_designs_memory(tmp_path: Path) -> None:
     d = load_design(tmp_path / "v.yaml", allow_paths=(FIX,))
     m = d.model(d.scenario("SB"))
     assert m.meta.get("memory") == "tso (store buffer 2)"
+
+
+@pytest.mark.slow
+@pytest.mark.spin
+@pytest.mark.skipif(shutil.which("spin") is None or shutil.which("gcc") is None,
+                    reason="needs spin and gcc")
+@pytest.mark.parametrize("scenario", ["SB", "SB-mbs", "MP", "R"])
+def test_spin_agrees_on_the_export(scenario: str, tmp_path: Path) -> None:
+    from tests.checker.test_spin_agreement import assert_agree, check_model
+    assert_agree(check_model(_model("litmus-tso", scenario), tmp_path))
