@@ -18,7 +18,8 @@ Sarkar, Sewell, "A better x86 memory model: x86-TSO", TPHOLs 2009) on the variab
 * a load reads the writer's newest buffered value of that variable, else memory
   (store forwarding);
 * a flush commits the task's oldest entry to memory: one action per task, location and
-  value (``flush x=1``; one per location for a type of more than SPLIT_FLUSH values), so a
+  value the task stores there (``flush x=1``; one per location when a store's value is not
+  a constant and the type has more than SPLIT_FLUSH values), so a
   trace says which value reached memory when; flushes are the task's own actions and
   interleave like any step;
 * full barriers wait until the task's buffer is empty and then read and write memory
@@ -245,6 +246,15 @@ def to_tso(model: Model, shared: list[str], depth: int) -> Model:
                     writes_of[a.task].append(n)
     buffers = {t: _Buffer(t, sorted(ws, key=shared.index), depth, types)
                for t, ws in writes_of.items() if ws}
+    #: (task, location) -> the values its buffered stores can write; None: any value
+    stored: dict[tuple[str, str], set[Any] | None] = {}
+    for a in model.actions:
+        if a.task in buffers and not is_fence(a, types):
+            for n, e in a.updates:
+                if n in sset:
+                    seen = stored.setdefault((a.task, n), set())
+                    if seen is not None:
+                        stored[(a.task, n)] = seen | {e.value} if e.op == "const" else None
     actions: list[Action] = []
     for a in model.actions:
         buf = buffers.get(a.task)
@@ -275,7 +285,8 @@ def to_tso(model: Model, shared: list[str], depth: int) -> Model:
         for x in buf.locs:
             guard = buf.holds(0, x) if err_ok is None else op("and", err_ok, buf.holds(0, x))
             ty = types[x]
-            values = domain(ty)
+            known = stored.get((t, x))
+            values = domain(ty) if known is None else tuple(sorted(known))
             if len(values) > SPLIT_FLUSH:
                 actions.append(Action(0, t, guard, tuple(buf.flush(x).items()),
                                       StepInfo(f"flush {x}", stack=("store buffer",))))

@@ -96,9 +96,9 @@ def test_the_trace_shows_buffered_stores_and_flushes() -> None:
     assert "x = 1;  // store x=1 buffered" in texts
     assert "y = 1;  // store y=1 buffered" in texts
     flushes = [a for a in m.actions if a.info.text.startswith("flush ")]
-    assert sorted((a.task, a.info.text) for a in flushes) == [
-        ("P0", "flush x=0"), ("P0", "flush x=1"), ("P0", "flush x=2"),
-        ("P1", "flush y=0"), ("P1", "flush y=1"), ("P1", "flush y=2")]
+    # one flush per value the task stores (both store the constant 1)
+    assert sorted((a.task, a.info.text) for a in flushes) == [("P0", "flush x=1"),
+                                                              ("P1", "flush y=1")]
     assert m.meta["memory"] == "tso (store buffer 2)"
 
 
