@@ -30,7 +30,9 @@ def _same_verdicts(m: Model) -> Model:
         a = after[name]
         assert a.status == o.status, (name, o, a)
         assert a.exhaustive == o.exhaustive
-        assert (a.states or 0) <= (o.states or 0)
+        if o.exhaustive:     # all reachable states; for a violation, the count is how far the
+            # breadth-first search got before it stopped, which depends on successor order
+            assert (a.states or 0) <= (o.states or 0)
         if o.status == "violated":
             assert a.depth <= o.depth
             check_violation(r, a.trace, name)
