@@ -1,1 +1,1 @@
-"""Designs checked under memory: tso (issue 18): kept out of specs/*.yaml until the weak-memory settings are final."""
+"""Designs checked under memory: tso (docs/language.md, section 9): kept out of specs/*.yaml until the weak-memory settings are final."""

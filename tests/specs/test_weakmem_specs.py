@@ -1,4 +1,4 @@
-"""The sleep/wake-up pairing under ``memory: tso`` (specs/weakmem/, issue 18).
+"""The sleep/wake-up pairing under ``memory: tso`` (specs/weakmem/).
 
 What must hold: with set_current_state() as smp_store_mb() no run deadlocks; with a plain
 store the lost wake-up is a 6-step deadlock in which the sleeper's store of SLEEPING waits in
