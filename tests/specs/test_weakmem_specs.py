@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from flagcheck.checker.cli.main import main
 from flagcheck.checker.verify import Options, verify
 from flagcheck.pyspec import explicit
 from flagcheck.pyspec.replay import check_violation
@@ -57,3 +59,21 @@ def test_every_engine_agrees(design: str, engine: str) -> None:
         assert (v.status, v.outcome.depth) == ("violated", depth)
     else:   # BMC too: no run is longer than 10 steps, so its search is complete
         assert v.status == "proved"
+
+
+def test_a_saved_tso_counterexample_replays_from_the_cli(tmp_path: Path) -> None:
+    design = str(WM / "sleep-wakeup-tso-no-mb.yaml")
+    r = CliRunner().invoke(main, ["verify", design, "--engine", "explicit", "--format", "json"])
+    assert r.exit_code == 1, r.output
+    (tmp_path / "t.json").write_text(r.output)
+    r = CliRunner().invoke(main, ["replay", str(tmp_path / "t.json"), design])
+    assert r.exit_code == 0, r.output
+    assert "reproduces: no_deadlock on sleep-wakeup: 6 steps replayed" in r.output
+
+
+def test_bad_memory_setting_exits_2_with_its_position(tmp_path: Path) -> None:
+    (tmp_path / "d.yaml").write_text(
+        f"flagcheck: 1\ndesign: d\nextends: {WM / 'sleep-wakeup-tso.yaml'}\nmemory: lkmm\n")
+    r = CliRunner().invoke(main, ["verify", str(tmp_path / "d.yaml"), "--allow-path", str(WM)])
+    assert r.exit_code == 2
+    assert "d.yaml:4:9: error: memory: lkmm is not supported yet" in r.output
