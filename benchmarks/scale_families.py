@@ -1,6 +1,6 @@
 """The scaled scenario families of benchmarks/scale.py, written out as one file per N.
 
-Why files: scenarios have no parameters yet (issue 16, item 1), so each N is its own
+Why files: scenarios have no parameters yet, so each N is its own
 scenario file in benchmarks/scale/; this script writes them (``python -m
 benchmarks.scale_families``) and the test suite checks the committed files are what it
 writes.  Two families:
