@@ -1,8 +1,11 @@
-"""The sleep/wake-up pairing under ``memory: tso`` (specs/weakmem/).
+"""The sleep/wake-up pairing and TIF_NOTIFY_SIGNAL under ``memory: tso`` (specs/weakmem/).
 
 What must hold: with set_current_state() as smp_store_mb() no run deadlocks; with a plain
 store the lost wake-up is a 6-step deadlock in which the sleeper's store of SLEEPING waits in
 its store buffer while it loads cond, and the same code under ``memory: sc`` is correct.
+For TIF_NOTIFY_SIGNAL, tracehook_notify_signal() with and without smp_mb__after_atomic()
+never strands queued work under TSO (clear_bit() is a locked instruction on x86), and a
+plain store instead of clear_bit() without a barrier does (9 steps); correct under sc.
 Every engine gives the expected verdict and every counterexample replays in pyspec.
 """
 from __future__ import annotations
@@ -21,6 +24,10 @@ from flagcheck.tlamodel.reduce import reduce_model
 
 WM = Path(__file__).resolve().parents[2] / "specs" / "weakmem"
 WANT = {"sleep-wakeup-tso": ("proved", None), "sleep-wakeup-tso-no-mb": ("violated", 6)}
+#: TIF_NOTIFY_SIGNAL: clear_bit() is a locked instruction on x86, so only a plain clear
+#: without a barrier strands the work under TSO
+NOTIFY = {"notify-signal-tso": ("proved", None), "notify-signal-tso-no-mb": ("proved", None),
+          "notify-signal-tso-plain-clear": ("violated", 9)}
 
 
 @pytest.mark.parametrize("design", sorted(WANT))
@@ -77,3 +84,38 @@ def test_bad_memory_setting_exits_2_with_its_position(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["verify", str(tmp_path / "d.yaml"), "--allow-path", str(WM)])
     assert r.exit_code == 2
     assert "d.yaml:4:9: error: memory: lkmm is not supported yet" in r.output
+
+
+@pytest.mark.parametrize("design", sorted(NOTIFY))
+def test_notify_signal_verdicts(design: str) -> None:
+    d = load_design(WM / f"{design}.yaml")
+    m = reduce_model(d.model(d.scenarios[0]))
+    o = explicit.check(m)["no_stranded_work"]
+    status, depth = NOTIFY[design]
+    assert o.status == ("holds" if status == "proved" else status)
+    if depth is not None:
+        assert o.depth == depth and o.trace is not None
+        check_violation(m, o.trace, "no_stranded_work")
+        texts = [m.actions[a].info.text for a in o.trace.actions]
+        assert texts[-1] == "flush T.TIF_NOTIFY_SIGNAL=false"
+
+
+def test_the_plain_clear_is_correct_under_sc(tmp_path: Path) -> None:
+    (tmp_path / "sc.yaml").write_text(
+        f"flagcheck: 1\ndesign: sc\nextends: {WM / 'notify-signal-tso-plain-clear.yaml'}\n"
+        "memory: sc\nexpect:\n  notify-signal-race: {no_stranded_work: holds}\n")
+    d = load_design(tmp_path / "sc.yaml", allow_paths=(WM,))
+    assert explicit.check(reduce_model(d.model(d.scenarios[0])))["no_stranded_work"].status \
+        == "holds"
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("engine", ["bmc", "kind", "pdr"])
+@pytest.mark.parametrize("design", sorted(NOTIFY))
+def test_every_engine_agrees_on_notify_signal(design: str, engine: str) -> None:
+    d = load_design(WM / f"{design}.yaml")
+    (v,) = verify(d, (), ("no_stranded_work",), Options(engine=engine, timeout=120))
+    status, depth = NOTIFY[design]
+    assert v.status == status
+    if depth is not None:
+        assert v.outcome.depth == depth
