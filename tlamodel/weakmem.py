@@ -84,9 +84,11 @@ def _setting(design: Any, spec: SpecFile, key: str, seen: set[str]) -> Any:
     own = getattr(spec, key)
     if own is not None or spec.path in seen:
         return own
+    from flagcheck.tlamodel.resolve import _shown   # resolve imports spec, which imports us
     seen.add(spec.path)
     for ref, loc in spec.extends:
-        base = design.resolver.read(design.resolver.find(ref, spec.path, loc, "extends"), ref)
+        path = design.resolver.find(ref, spec.path, loc, "extends")
+        base = design.resolver.read(path, _shown(path))   # as tlamodel.inherit reads it
         if base.kind == "design":
             got = _setting(design, base, key, seen)
             if got is not None:
