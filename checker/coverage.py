@@ -330,7 +330,9 @@ def analyse(model: Model, scenario: str, run: dict[str, tuple[tuple[A.Stmt, ...]
                 continue
             if not isinstance(prop, Invariant):
                 continue
-            reads = sorted(free_vars(prop.expr) - {model.error_var})   # event properties
+            # the error variable and ghost flags (event properties) are flagcheck's own
+            reads = sorted(free_vars(prop.expr) - {model.error_var}
+                           - {v.name for v in model.vars if v.internal})
             if reads and not any(r in changed for r in reads):
                 shown = ", ".join(reads[:6]) + (f" and {len(reads) - 6} more" if len(reads) > 6 else "")
                 findings.append(Finding(

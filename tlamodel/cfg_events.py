@@ -5,10 +5,13 @@ has a real signal pending" -- and writing them as invariants needs a ghost varia
 at that moment.  An event property names the statement (by its label) and the condition
 that must hold each time it executes, in the state just before it runs.
 
-Lowered like ``assert``: every action that executes a statement labelled LABEL gets the
-run-time error "event P: ..." when the condition is false, so the run stops there and the
-counterexample ends at that step; the property is the invariant "that error never happens"
-(tlamodel.load).  A property that is not checked in a run adds nothing to its model.
+Lowered to a ghost flag: every action that executes a statement labelled LABEL sets the
+per-property flag ``__event_P`` when the condition is false (in the state before it), and
+the property is the invariant "the flag is clear" (tlamodel.load), so the shortest
+counterexample ends at that step.  The run goes on (unlike a failed assert), so an event
+violation hides no other property's violation.  Every event property of the design is
+compiled into every model, checked or not, so the model -- and the reduction, and with it
+every depth -- does not depend on which properties a run checks.
 """
 from __future__ import annotations
 
@@ -21,6 +24,12 @@ from flagcheck.tlamodel.records import PropSpec
 
 if TYPE_CHECKING:
     from flagcheck.tlamodel.cfg import Frame, Path
+
+
+def event_flag(prop: str) -> str:
+    """The ghost variable event property ``prop`` sets when violated (``__`` names are
+    flagcheck's own)."""
+    return f"__event_{prop}"
 
 
 class EventMixin:
@@ -55,6 +64,5 @@ class EventMixin:
             c = self.low.cond(p.expr, frame.env, self.reader(path))
             if c.op == "const" and c.value:
                 continue
-            msg = f"event {p.name}: {label} ran with its condition false ({p.loc})"
-            self.errors.owner[msg] = p.name
-            path.errors.append((op("not", c), msg))
+            flag = event_flag(p.name)
+            path.sigma[flag] = op("or", self.reader(path)(flag), op("not", c))

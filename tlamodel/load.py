@@ -8,6 +8,7 @@ from flagcheck.tlamodel.cfg import ErrorRegistry, TaskCompiler
 from flagcheck.tlamodel.cfg_locals import reset_dead
 from flagcheck.tlamodel.cfg_lock import MISUSE
 from flagcheck.tlamodel.cfg_taskwork import make_queue, typed_adds
+from flagcheck.tlamodel.cfg_events import event_flag
 from flagcheck.tlamodel.errors import DesignError, did_you_mean
 from flagcheck.tlamodel.fold import op
 from flagcheck.tlamodel.inherit import inherit
@@ -248,6 +249,11 @@ def build_model(design: Design, scen: SpecFile, only: tuple[str, ...] = ()) -> M
     errors = ErrorRegistry()
     compiled: list[tuple[str, TaskCompiler]] = []
     events = _events(design, scen, scope, only)
+    flags = [VarDecl(event_flag(p.name), BOOL, internal=True)
+             for ps in events.values() for p in ps]
+    for d in flags:
+        scope.var_types[d.name] = d.type
+    decls, init = decls + flags, init + [(False,)] * len(flags)
     for tname in scope.tasks:
         tc = TaskCompiler(low, tname, errors, events)
         body, loc = scen.run.get(tname, ((), scen.tasks[tname].loc))
@@ -284,7 +290,8 @@ def build_model(design: Design, scen: SpecFile, only: tuple[str, ...] = ()) -> M
                  meta={"design": design.name, "scenario": scen.name, "design_file": design.spec.path,
                        "scenario_file": scen.path},
                  # locks stay visible: the reduction never merges across spin_lock/unlock
-                 observable=_observable(scope, low) | {d.name for d in decls if is_lock(d.type)})
+                 observable=_observable(scope, low) | {d.name for d in decls if is_lock(d.type)}
+                 | {d.name for d in flags})
 
 
 def _observable(scope: Scope, low: Lowerer) -> frozenset[str]:
@@ -407,7 +414,8 @@ def _checked_names(design: Design, scen: SpecFile, scope: Scope,
 
 def _events(design: Design, scen: SpecFile, scope: Scope,
             only: tuple[str, ...]) -> dict[str, list[PropSpec]]:
-    """The checked event properties (``on: "LABEL: cond"``), by label; a label no code of
+    """Every event property in scope (``on: "LABEL: cond"``), by label, checked or not (so
+    the model does not depend on the selection: tlamodel.cfg_events); a label no code of
     the design or scenario defines is an error at the property."""
     out: dict[str, list[PropSpec]] = {}
     labels: set[str] = set()
@@ -415,8 +423,7 @@ def _events(design: Design, scen: SpecFile, scope: Scope,
         _labels(p.body, labels)
     for body, _ in scen.run.values():
         _labels(body, labels)
-    for name in _checked_names(design, scen, scope, only):
-        p = scope.properties[name]
+    for name, p in scope.properties.items():
         if p.kind == "on" and p.label is not None:
             if p.label not in labels:
                 raise DesignError(f"property {name}: no statement is labelled '{p.label}'",
@@ -442,7 +449,7 @@ def _properties(design: Design, scen: SpecFile, scope: Scope, low: Lowerer,
     for name in _checked_names(design, scen, scope, only):
         p = scope.properties[name]
         if p.kind == "on":
-            out.append(Invariant(name, checks.pop(name, const(True, BOOL)), p.doc, p.loc))
+            out.append(Invariant(name, op("not", var(event_flag(name), BOOL)), p.doc, p.loc))
         elif p.kind == "deadlock_free":
             out.append(DeadlockFree(name, p.doc, p.loc))
         elif p.kind == "always":

@@ -39,11 +39,21 @@ def test_explicit(design: str) -> None:
         assert last.info.label == "fork_fail"          # the run stops at the event
 
 
-def test_an_unchecked_event_adds_nothing() -> None:
+def test_the_model_does_not_depend_on_the_selection() -> None:
+    # an unchecked event property is compiled all the same (only not reported), so the
+    # reduced model, and every depth, is the one of a run that checks it
     with_event = _model("buggy.yaml")
     without = _model("buggy.yaml", ("no_deadlock",))
-    assert with_event.error_var is not None and without.error_var is None
+    assert [(a.guard, a.updates) for a in with_event.actions] == \
+        [(a.guard, a.updates) for a in without.actions]
     assert [p.name for p in without.properties] == ["no_deadlock", "assertions"]
+
+
+def test_a_violation_does_not_stop_the_run() -> None:
+    # unlike a failed assert: the deadlock check still sees every state after the event
+    m = _model("buggy.yaml")
+    assert m.error_var is None
+    assert "__event_" + PROP in m.var_index()
 
 
 @pytest.mark.slow
