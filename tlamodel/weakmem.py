@@ -42,6 +42,7 @@ buffer to drain while the task can do something else for ever; liveness verdicts
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from flagcheck.tlamodel.errors import DesignError
@@ -78,17 +79,29 @@ def read_memory(doc: Any, top: Any, spec: SpecFile) -> None:
         spec.store_buffer = b
 
 
+#: (file, mtime, size) -> that file's SpecFile: memory_of() runs for every model a design
+#: builds, and parsing lib/linux-base.yaml again each time cost as much as the model
+_READ: dict[tuple[str, int, int], SpecFile] = {}
+
+
+def _read(design: Any, path: Path) -> SpecFile:
+    from flagcheck.tlamodel.resolve import _shown   # resolve imports spec, which imports us
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _READ:
+        _READ[key] = design.resolver.read(path, _shown(path))   # as tlamodel.inherit does
+    return _READ[key]
+
+
 def _setting(design: Any, spec: SpecFile, key: str, seen: set[str]) -> Any:
     """The design's own ``key``, else the first of its base designs' (depth first): a
     variant that extends a ``memory: tso`` design is checked under TSO too."""
     own = getattr(spec, key)
     if own is not None or spec.path in seen:
         return own
-    from flagcheck.tlamodel.resolve import _shown   # resolve imports spec, which imports us
     seen.add(spec.path)
     for ref, loc in spec.extends:
-        path = design.resolver.find(ref, spec.path, loc, "extends")
-        base = design.resolver.read(path, _shown(path))   # as tlamodel.inherit reads it
+        base = _read(design, design.resolver.find(ref, spec.path, loc, "extends"))
         if base.kind == "design":
             got = _setting(design, base, key, seen)
             if got is not None:
