@@ -188,19 +188,63 @@ def initial_layer(model: Model, layout: Layout) -> np.ndarray:
     return np.array(list(seen), dtype=np.int64).reshape(len(seen), layout.words)
 
 
+#: layer states decoded at once: the decoded columns (8 bytes per variable per state)
+#: are the search's largest transient, so big layers are expanded in chunks
+CHUNK = 1 << 15
+
+
 def expand(vm: VModel, layer: np.ndarray, store: Store, want_deadlock: bool,
            deadline: float | None) -> Expansion | None:
     """Successors of ``layer`` not in ``store``, in discovery order; None when
     ``deadline`` (a monotonic time) passes first."""
+    succ: list[np.ndarray] = []
+    par: list[np.ndarray] = []
+    key: list[np.ndarray] = []
+    act: list[np.ndarray] = []
+    stuck: list[np.ndarray] = []
+    for lo in range(0, len(layer), CHUNK):
+        if not _chunk(vm, layer[lo:lo + CHUNK], lo, want_deadlock, deadline,
+                      succ, par, key, act, stuck):
+            return None
+    deadlocked = np.concatenate(stuck) if stuck else np.zeros(0, dtype=np.int64)
+    if not succ:
+        return Expansion(np.zeros((0, vm.layout.words), dtype=np.int64),
+                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                         np.zeros(0, dtype=np.int32), deadlocked)
+    order = np.argsort(np.concatenate(key), kind="stable")
+    s = np.concatenate(succ)[order]
+    h = fingerprint(s)
+    by_h = np.argsort(h, kind="stable")          # equal fingerprints: earliest key first
+    hs = h[by_h]
+    start = np.empty(len(hs), dtype=np.bool_)
+    start[0] = True
+    np.not_equal(hs[1:], hs[:-1], out=start[1:])
+    if s.shape[1] > 1:
+        ss = s[by_h]
+        dup = ~start[1:]
+        if dup.any() and not (ss[1:][dup] == ss[:-1][dup]).all():
+            raise Unpackable("two states share a fingerprint")
+    first = by_h[start]
+    first = first[~store.seen(h[first], s[first])]
+    first.sort()
+    chosen = order[first]
+    return Expansion(s[first], h[first], np.concatenate(par)[chosen],
+                     np.concatenate(act)[chosen], deadlocked)
+
+
+def _chunk(vm: VModel, layer: np.ndarray, offset: int, want_deadlock: bool,
+           deadline: float | None, succ: list, par: list, key: list, act: list,
+           stuck: list) -> bool:
+    """Append the successors of one chunk of a layer (``offset``: the chunk's position in
+    the layer) and its deadlocked positions; False when ``deadline`` passes."""
     n = len(layer)
     cols = Columns(vm.layout, layer)
     enabled = np.zeros(n, dtype=np.bool_) if want_deadlock else None
     by_pc: dict[tuple[int, int], np.ndarray] = {}
-    succ, par, key, act = [], [], [], []
     fields = vm.layout.fields
     for a in vm.actions:
         if deadline is not None and time.monotonic() > deadline:
-            return None
+            return False
         if a.pc is None:
             rows = None
             sub = cols
@@ -228,39 +272,17 @@ def expand(vm: VModel, layer: np.ndarray, store: Store, want_deadlock: bool,
             if v.min() < f.lo or v.max() > f.hi:     # would spill into the next field
                 raise Unpackable(f"a value outside {f.lo}..{f.hi} was reached")
             out[:, f.word] |= (v - f.lo) << f.shift
+        where = where + offset
         succ.append(out)
         par.append(where)
         act.append(np.full(len(hit), a.index, dtype=np.int32))
         key.append(where * vm.span + a.rank)
-    deadlocked = np.zeros(0, dtype=np.int64)
     if enabled is not None:
-        stuck = np.flatnonzero(~enabled)
-        if len(stuck):
-            done = as_mask(vm.terminal(cols.rows(stuck)), len(stuck))
-            deadlocked = stuck[~done]
-    if not succ:
-        return Expansion(np.zeros((0, vm.layout.words), dtype=np.int64),
-                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                         np.zeros(0, dtype=np.int32), deadlocked)
-    order = np.argsort(np.concatenate(key), kind="stable")
-    s = np.concatenate(succ)[order]
-    h = fingerprint(s)
-    by_h = np.argsort(h, kind="stable")          # equal fingerprints: earliest key first
-    hs = h[by_h]
-    start = np.empty(len(hs), dtype=np.bool_)
-    start[0] = True
-    np.not_equal(hs[1:], hs[:-1], out=start[1:])
-    if s.shape[1] > 1:
-        ss = s[by_h]
-        dup = ~start[1:]
-        if dup.any() and not (ss[1:][dup] == ss[:-1][dup]).all():
-            raise Unpackable("two states share a fingerprint")
-    first = by_h[start]
-    first = first[~store.seen(h[first], s[first])]
-    first.sort()
-    chosen = order[first]
-    return Expansion(s[first], h[first], np.concatenate(par)[chosen],
-                     np.concatenate(act)[chosen], deadlocked)
+        idle = np.flatnonzero(~enabled)
+        if len(idle):
+            done = as_mask(vm.terminal(cols.rows(idle)), len(idle))
+            stuck.append(idle[~done] + offset)
+    return True
 
 
 def first_false(vm: VModel, fn: VFn, layer: np.ndarray) -> int:
