@@ -324,3 +324,22 @@ def to_tso(model: Model, shared: list[str], depth: int) -> Model:
                    meta=meta, observable=model.observable | {d.name for d in decls})
 
 
+
+
+def unfair_flushes(model: Model, actions: tuple[int, ...], states: tuple[tuple[Any, ...], ...],
+                   loop_start: int) -> list[str]:
+    """Tasks whose store buffer a lasso never drains: non-empty in every loop state and no
+    flush of that task in the loop.  Weak fairness of tasks allows such a lasso (the task
+    keeps stepping otherwise), x86-TSO does not (a buffer drains eventually), so a liveness
+    counterexample that needs one is no TSO behaviour (checker.verify makes it unknown)."""
+    idx = model.var_index()
+    n = len(actions)
+    loop = states[loop_start:n] if loop_start < n else states[n:]
+    flushed = {model.actions[a].task for a in actions[loop_start:]
+               if model.actions[a].info.stack == ("store buffer",)}
+    out = []
+    for t in model.tasks:
+        head = idx.get(f"{t}.sb[0]")
+        if head is not None and t not in flushed and loop and all(s[head] != 0 for s in loop):
+            out.append(t)
+    return out
