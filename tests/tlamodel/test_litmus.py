@@ -8,6 +8,7 @@ be the ones the hand-translated fixtures give.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -160,3 +161,35 @@ def test_a_comment_after_the_code_is_not_confused_with_a_dereference() -> None:
     text = SB.replace("exists", "locations [0:r0; x; y] (* a note *)\nexists")
     c = convert(text, "SB.litmus")
     assert "    x = 1;\n    current.r0 = y;\n" in c.yaml
+
+
+LINUX = os.environ.get("FLAGCHECK_LINUX")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not LINUX, reason="set FLAGCHECK_LINUX to a kernel tree to convert its "
+                    "tools/memory-model/litmus-tests/")
+def test_every_never_of_the_kernel_is_unreachable_under_tso(tmp_path: Path) -> None:
+    """x86 implements the kernel's memory model, so every supported test whose Result is
+    Never must be unreachable under tso (and under sc); a reachable one is a bug in the
+    TSO model or in the conversion."""
+    folder = Path(str(LINUX)) / "tools" / "memory-model" / "litmus-tests"
+    names, results = [], {}
+    for f in sorted(folder.glob("*.litmus")):
+        try:
+            c = convert(f.read_text(encoding="utf-8"), str(f))
+        except Unsupported:
+            continue
+        (tmp_path / f"{c.name}.yaml").write_text(c.yaml)
+        names.append(c.name)
+        results[c.name] = c.result
+    assert names
+    for memory in ("sc", "tso"):
+        (tmp_path / "d.yaml").write_text(
+            f"flagcheck: 1\ndesign: d\nextends: {FIX / 'litmus-lib.yaml'}\nmemory: {memory}\n"
+            f"scenarios: [{', '.join(f'{n}.yaml' for n in names)}]\n")
+        d = load_design(tmp_path / "d.yaml", allow_paths=(FIX,))
+        for s in d.scenarios:
+            if results[s.name] == "Never":
+                got = explicit.check(reduce_model(d.model(s)))["never_exists"].status
+                assert got == "holds", (memory, s.name)
