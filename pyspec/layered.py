@@ -196,40 +196,84 @@ CHUNK = 1 << 15
 def expand(vm: VModel, layer: np.ndarray, store: Store, want_deadlock: bool,
            deadline: float | None) -> Expansion | None:
     """Successors of ``layer`` not in ``store``, in discovery order; None when
-    ``deadline`` (a monotonic time) passes first."""
-    succ: list[np.ndarray] = []
-    par: list[np.ndarray] = []
-    key: list[np.ndarray] = []
-    act: list[np.ndarray] = []
+    ``deadline`` (a monotonic time) passes first.
+
+    Chunk by chunk: each chunk's successors are deduplicated at once against the store
+    and the states earlier chunks of this layer found (``found``), so only new states
+    outlive a chunk.  Chunks come in layer order, so their keys increase from chunk to
+    chunk and the discovery order is kept."""
+    words = vm.layout.words
+    found = _Sorted(words)
+    new: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    parent: list[np.ndarray] = []
+    action: list[np.ndarray] = []
     stuck: list[np.ndarray] = []
     for lo in range(0, len(layer), CHUNK):
+        succ: list[np.ndarray] = []
+        par: list[np.ndarray] = []
+        key: list[np.ndarray] = []
+        act: list[np.ndarray] = []
         if not _chunk(vm, layer[lo:lo + CHUNK], lo, want_deadlock, deadline,
                       succ, par, key, act, stuck):
             return None
+        if not succ:
+            continue
+        order = np.argsort(np.concatenate(key), kind="stable")
+        s = np.concatenate(succ)[order]
+        h = fingerprint(s)
+        by_h = np.argsort(h, kind="stable")          # equal fingerprints: earliest key first
+        hs = h[by_h]
+        start = np.empty(len(hs), dtype=np.bool_)
+        start[0] = True
+        np.not_equal(hs[1:], hs[:-1], out=start[1:])
+        if words > 1:
+            ss = s[by_h]
+            dup = ~start[1:]
+            if dup.any() and not (ss[1:][dup] == ss[:-1][dup]).all():
+                raise Unpackable("two states share a fingerprint")
+        first = by_h[start]
+        first = first[~store.seen(h[first], s[first])]
+        first = first[~found.seen(h[first], s[first])]
+        first.sort()
+        chosen = order[first]
+        found.add(h[first], s[first])
+        new.append(s[first])
+        keys.append(h[first])
+        parent.append(np.concatenate(par)[chosen])
+        action.append(np.concatenate(act)[chosen])
     deadlocked = np.concatenate(stuck) if stuck else np.zeros(0, dtype=np.int64)
-    if not succ:
-        return Expansion(np.zeros((0, vm.layout.words), dtype=np.int64),
-                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                         np.zeros(0, dtype=np.int32), deadlocked)
-    order = np.argsort(np.concatenate(key), kind="stable")
-    s = np.concatenate(succ)[order]
-    h = fingerprint(s)
-    by_h = np.argsort(h, kind="stable")          # equal fingerprints: earliest key first
-    hs = h[by_h]
-    start = np.empty(len(hs), dtype=np.bool_)
-    start[0] = True
-    np.not_equal(hs[1:], hs[:-1], out=start[1:])
-    if s.shape[1] > 1:
-        ss = s[by_h]
-        dup = ~start[1:]
-        if dup.any() and not (ss[1:][dup] == ss[:-1][dup]).all():
-            raise Unpackable("two states share a fingerprint")
-    first = by_h[start]
-    first = first[~store.seen(h[first], s[first])]
-    first.sort()
-    chosen = order[first]
-    return Expansion(s[first], h[first], np.concatenate(par)[chosen],
-                     np.concatenate(act)[chosen], deadlocked)
+    if not new:
+        return Expansion(np.zeros((0, words), dtype=np.int64), np.zeros(0, dtype=np.int64),
+                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), deadlocked)
+    return Expansion(np.concatenate(new), np.concatenate(keys), np.concatenate(parent),
+                     np.concatenate(action), deadlocked)
+
+
+class _Sorted:
+    """Fingerprints kept sorted with their states aligned (one layer's new states)."""
+
+    def __init__(self, words: int) -> None:
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.states = np.zeros((0, words), dtype=np.int64)
+
+    def seen(self, keys: np.ndarray, states: np.ndarray) -> np.ndarray:
+        if not len(self.keys):
+            return np.zeros(len(keys), dtype=np.bool_)
+        at = np.searchsorted(self.keys, keys)
+        at[at == len(self.keys)] = 0
+        hit = self.keys[at] == keys
+        if states.shape[1] > 1 and hit.any():
+            if not (self.states[at[hit]] == states[hit]).all():
+                raise Unpackable("two states share a fingerprint")
+        return hit
+
+    def add(self, keys: np.ndarray, states: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        k = keys[order]
+        at = np.searchsorted(self.keys, k)
+        self.keys = np.insert(self.keys, at, k)
+        self.states = np.insert(self.states, at, states[order], axis=0)
 
 
 def _chunk(vm: VModel, layer: np.ndarray, offset: int, want_deadlock: bool,
