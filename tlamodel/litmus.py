@@ -118,9 +118,10 @@ def _stmt(task: int, s: str, names: _Names) -> str:
         return f"smp_store_mb({names.loc(m.group(1))}, {_value(m.group(2))});"
     m = re.fullmatch(r"(\w+)\s*=\s*(READ_ONCE|smp_load_acquire)\(\s*([*\w]+)\s*\)", s)
     if m:
-        note = "   # smp_load_acquire(): a plain load under TSO" \
-            if m.group(2) == "smp_load_acquire" else ""
-        return f"current.{names.reg(task, m.group(1))} = {names.loc(m.group(3))};{note}"
+        reg, loc = names.reg(task, m.group(1)), names.loc(m.group(3))
+        if m.group(2) == "smp_load_acquire":
+            return f"smp_load_acquire(current.{reg}, {loc});"
+        return f"current.{reg} = {loc};"
     m = re.fullmatch(r"(\w+)\(\s*\)", s)
     if m and m.group(1) in _BARRIERS:
         return f"{m.group(1)}();"

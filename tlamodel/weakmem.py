@@ -52,7 +52,11 @@ from flagcheck.tlamodel.ir import (Action, EnumType, Expr, Model, SourceLoc, Ste
 from flagcheck.tlamodel.records import SpecFile, VarSpec
 from flagcheck.tlamodel.scope import default_value, is_lock
 
-MODELS = ("sc", "tso")
+MODELS = ("sc", "tso", "lkmm")
+#: library barriers (lib/barriers.yaml) that are ``atomic { skip; }`` steps only so that
+#: ``lkmm`` can see them: none of them is a locked instruction on x86, so not a TSO fence
+WEAK_BARRIERS = ("smp_wmb", "smp_rmb", "smp_mb__before_atomic", "smp_mb__after_atomic",
+                 "smp_store_release", "smp_load_acquire")
 DEFAULT_BUFFER = 2
 MAX_BUFFER = 8
 #: a location with at most this many values gets one flush action per value ("flush x=1")
@@ -65,11 +69,8 @@ def read_memory(doc: Any, top: Any, spec: SpecFile) -> None:
     if "memory" in top:
         m = top["memory"]
         loc = doc.value_loc(top, "memory")
-        if m == "lkmm":
-            raise DesignError("memory: lkmm is not supported yet", loc,
-                              hint="use memory: tso (x86-TSO store buffers) or sc")
         if not isinstance(m, str) or m not in MODELS:
-            raise DesignError(f"unknown memory model {m!r}", loc, hint="use sc or tso")
+            raise DesignError(f"unknown memory model {m!r}", loc, hint="use sc, tso or lkmm")
         spec.memory = (m, loc)
     if "store_buffer" in top:
         b = top["store_buffer"]
@@ -143,9 +144,12 @@ def apply_memory(design: Any, scen: SpecFile, model: Model) -> Model:
         return model
     shared = shared_vars(model, {**design.merged.state, **scen.state})
     if not shared:
-        raise DesignError("memory: tso but no state variable is marked 'shared: true'", loc,
+        raise DesignError(f"memory: {name} but no state variable is marked 'shared: true'", loc,
                           hint="mark the kernel memory the tasks race on, e.g. "
                                "cond: {type: bool, shared: true}")
+    if name == "lkmm":
+        from flagcheck.tlamodel.weakmem_lkmm import to_lkmm   # it imports this module
+        return to_lkmm(model, shared, depth)
     return to_tso(model, shared, depth)
 
 
@@ -153,6 +157,8 @@ def apply_memory(design: Any, scen: SpecFile, model: Model) -> Model:
 def is_fence(a: Action, types: dict[str, Type]) -> bool:
     """A full barrier under TSO: an ``atomic { }`` block (a locked instruction) or a lock
     operation (acquire and release are locked instructions on x86)."""
+    if a.info.stack and a.info.stack[-1] in WEAK_BARRIERS:
+        return False
     if a.info.text.startswith("atomic "):
         return True
     return any(is_lock(types[n]) for n, _ in a.updates if n in types)
@@ -339,7 +345,10 @@ def unfair_flushes(model: Model, actions: tuple[int, ...], states: tuple[tuple[A
                if model.actions[a].info.stack == ("store buffer",)}
     out = []
     for t in model.tasks:
-        head = idx.get(f"{t}.sb[0]")
-        if head is not None and t not in flushed and loop and all(s[head] != 0 for s in loop):
+        # tso: the head slot names a location; lkmm: one count per location
+        heads = [i for name, i in idx.items() if name == f"{t}.sb[0]" or
+                 (name.startswith(f"{t}.sb.") and name.endswith(".n"))]
+        if heads and t not in flushed and loop and \
+                all(any(s[h] != 0 for h in heads) for s in loop):
             out.append(t)
     return out

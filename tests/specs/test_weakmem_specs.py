@@ -80,10 +80,10 @@ def test_a_saved_tso_counterexample_replays_from_the_cli(tmp_path: Path) -> None
 
 def test_bad_memory_setting_exits_2_with_its_position(tmp_path: Path) -> None:
     (tmp_path / "d.yaml").write_text(
-        f"flagcheck: 1\ndesign: d\nextends: {WM / 'sleep-wakeup-tso.yaml'}\nmemory: lkmm\n")
+        f"flagcheck: 1\ndesign: d\nextends: {WM / 'sleep-wakeup-tso.yaml'}\nmemory: arm\n")
     r = CliRunner().invoke(main, ["verify", str(tmp_path / "d.yaml"), "--allow-path", str(WM)])
     assert r.exit_code == 2
-    assert "d.yaml:4:9: error: memory: lkmm is not supported yet" in r.output
+    assert "d.yaml:4:9: error: unknown memory model 'arm'" in r.output
 
 
 @pytest.mark.parametrize("design", sorted(NOTIFY))

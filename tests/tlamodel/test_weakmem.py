@@ -31,9 +31,11 @@ from flagcheck.tlamodel.ir import Model
 from flagcheck.tlamodel.load import load_design
 from flagcheck.tlamodel.reduce import reduce_model
 from flagcheck.tlamodel.weakmem import to_tso
+from flagcheck.tlamodel.weakmem_lkmm import to_lkmm
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "weakmem"
-#: scenario -> (LKMM's Result line, reachable under sc, reachable under tso)
+#: scenario -> (LKMM's Result line, reachable under sc, reachable under tso); under lkmm a
+#: test is reachable iff its Result is Sometimes
 LITMUS = {"SB": ("Sometimes", False, True),
           "SB-mbs": ("Never", False, False),
           "MP": ("Sometimes", False, False),
@@ -60,6 +62,17 @@ LITMUS = {"SB": ("Sometimes", False, True),
           "MP-porevlocks": ("Never", False, False)}
 #: depth of the shortest counterexample in the reduced model
 DEPTH = {"SB": 4, "R": 11, "SB-rfi": 6}
+LKMM_DEPTH = {"SB": 4, "SB-rfi": 4, "MP": 5, "LB": 6, "R": 11, "S": 11, "WRC": 7, "ISA2": 8,
+              "IRIW": 8}
+
+
+def _reachable(scenario: str, memory: str) -> bool:
+    result, sc, tso = LITMUS[scenario]
+    return {"sc": sc, "tso": tso, "lkmm": result == "Sometimes"}[memory]
+
+
+def _depth(scenario: str, memory: str) -> int:
+    return (LKMM_DEPTH if memory == "lkmm" else DEPTH)[scenario]
 
 
 def _model(design: str, scenario: str, reduce: bool = True) -> Model:
@@ -69,18 +82,18 @@ def _model(design: str, scenario: str, reduce: bool = True) -> Model:
 
 
 @pytest.mark.parametrize("reduce", [True, False], ids=["reduced", "no-reduce"])
-@pytest.mark.parametrize("memory", ["sc", "tso"])
+@pytest.mark.parametrize("memory", ["sc", "tso", "lkmm"])
 @pytest.mark.parametrize("scenario", sorted(LITMUS))
 def test_explicit_reproduces_the_table(scenario: str, memory: str, reduce: bool) -> None:
     m = _model(f"litmus-{memory}", scenario, reduce)
     o = explicit.check(m)["never_exists"]
-    reachable = LITMUS[scenario][1 if memory == "sc" else 2]
+    reachable = _reachable(scenario, memory)
     assert o.status == ("violated" if reachable else "holds")
     if reachable:
         assert o.trace is not None
         check_violation(m, o.trace, "never_exists")
         if reduce:
-            assert o.depth == DEPTH[scenario]
+            assert o.depth == _depth(scenario, memory)
 
 
 def test_the_lkmm_results_are_not_weaker_than_tso() -> None:
@@ -89,30 +102,33 @@ def test_the_lkmm_results_are_not_weaker_than_tso() -> None:
         assert not (result == "Never" and tso), scenario
 
 
-def _engine_agrees(engine: str, scenarios: tuple[str, ...]) -> None:
-    d = load_design(FIX / "litmus-tso.yaml")
+def _engine_agrees(engine: str, scenarios: tuple[str, ...], memory: str = "tso") -> None:
+    d = load_design(FIX / f"litmus-{memory}.yaml")
     verdicts = verify(d, scenarios, ("never_exists",), Options(engine=engine, timeout=120))
     got = {v.scenario: v.status for v in verdicts}
-    want = {s: ("violated" if LITMUS[s][2] else "proved") for s in scenarios}
+    want = {s: ("violated" if _reachable(s, memory) else "proved") for s in scenarios}
     assert got == want
     for v in verdicts:
         if v.status == "violated":
-            assert v.outcome.depth == DEPTH[v.scenario]
+            assert v.outcome.depth == _depth(v.scenario, memory)
             assert v.outcome.trace is not None
-            check_violation(_model("litmus-tso", v.scenario), v.outcome.trace, "never_exists")
+            check_violation(_model(f"litmus-{memory}", v.scenario), v.outcome.trace,
+                            "never_exists")
 
 
 @pytest.mark.solver
 @pytest.mark.parametrize("engine", ["bmc", "kind", "pdr"])
 def test_the_engines_agree_on_sb_and_mp(engine: str) -> None:
     _engine_agrees(engine, ("SB", "SB-mbs", "MP"))
+    _engine_agrees(engine, ("MP", "MP-wmb-rmb", "LB", "LB-mb-ctrl"), "lkmm")
 
 
 @pytest.mark.slow
 @pytest.mark.solver
+@pytest.mark.parametrize("memory", ["tso", "lkmm"])
 @pytest.mark.parametrize("engine", ["bmc", "kind", "pdr"])
-def test_every_engine_agrees_on_every_litmus_test_and_replays(engine: str) -> None:
-    _engine_agrees(engine, tuple(LITMUS))
+def test_every_engine_agrees_on_every_litmus_test_and_replays(engine: str, memory: str) -> None:
+    _engine_agrees(engine, tuple(LITMUS), memory)
 
 
 def test_a_task_reads_its_own_buffered_store() -> None:
@@ -179,7 +195,8 @@ def _design(tmp_path: Path, extra: str, shared: str = "shared: true") -> Path:
 
 @pytest.mark.parametrize("extra,shared,message,where", [
     ("memory: pso\n", "shared: true", "unknown memory model 'pso'", "d.yaml:7:9"),
-    ("memory: lkmm\n", "shared: true", "memory: lkmm is not supported yet", "d.yaml:7:9"),
+    ("memory: lkmm\n", "shared: false", "memory: lkmm but no state variable is marked",
+     "d.yaml:7:9"),
     ("memory: tso\nstore_buffer: 0\n", "shared: true", "'store_buffer' must be", "d.yaml:8:15"),
     ("memory: tso\n", "shared: 3", "'shared' must be true or false", "d.yaml:5:29"),
     ("memory: tso\n", "shared: false", "no state variable is marked 'shared: true'",
@@ -208,10 +225,12 @@ def test_a_variant_inherits_its_base_designs_memory(tmp_path: Path) -> None:
 @pytest.mark.spin
 @pytest.mark.skipif(shutil.which("spin") is None or shutil.which("gcc") is None,
                     reason="needs spin and gcc")
-@pytest.mark.parametrize("scenario", ["SB", "SB-mbs", "MP", "R"])
-def test_spin_agrees_on_the_export(scenario: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("memory,scenario", [("tso", "SB"), ("tso", "SB-mbs"), ("tso", "MP"),
+                                             ("tso", "R"), ("lkmm", "MP"), ("lkmm", "LB"),
+                                             ("lkmm", "MP-wmb-rmb")])
+def test_spin_agrees_on_the_export(memory: str, scenario: str, tmp_path: Path) -> None:
     from tests.checker.test_spin_agreement import assert_agree, check_model
-    assert_agree(check_model(_model("litmus-tso", scenario), tmp_path))
+    assert_agree(check_model(_model(f"litmus-{memory}", scenario), tmp_path))
 
 
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
@@ -221,7 +240,18 @@ def test_random_models_reduce_soundly_and_keep_every_sc_violation(m: Model) -> N
     unreduced one's verdicts (the buffers are visible, so no store, load or flush is merged
     across), every counterexample replays, and TSO keeps every SC violation (an SC run is
     a TSO run that flushes each store at once)."""
-    tso = to_tso(m, ["x", "y"], 2)
+    _differential(m, to_tso(m, ["x", "y"], 2))
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
+@given(models())
+def test_random_models_under_lkmm_reduce_soundly_and_keep_every_sc_violation(m: Model) -> None:
+    """The same for lkmm's per-location buffers and load window (an SC run is an lkmm run
+    that flushes each store at once and reorders nothing)."""
+    _differential(m, to_lkmm(m, ["x", "y"], 2))
+
+
+def _differential(m: Model, tso: Model) -> None:
     full, red = explicit.check(tso), explicit.check(reduce_model(tso))
     sc = explicit.check(m)
     for name, o in full.items():
