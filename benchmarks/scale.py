@@ -17,7 +17,8 @@ not counted).  flagcheck cells run ``verify``
 with ``--engine E --timeout T``; the SPIN cell exports the same reduced model (tlamodel's
 Promela exporter), runs ``spin -a``, ``gcc -O2`` and ``pan`` once per invariant
 (``-N claim``) and once without claims for deadlock: its time is the sum, its memory the
-largest "total actual memory usage" pan reports.  ``ratio`` is a cell's time over SPIN's at the same N.
+largest "total actual memory usage" pan reports.  ``ratio`` is a cell's time over SPIN's
+at the same N, for cells with a verdict.
 
 Per-cell timeout (``--timeout``, wall clock): a cell that runs out is ``timeout``, and
 that engine is not run on larger N of the family (they would only time out too).
@@ -235,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
             ref = next((c for c in row if c.engine == "spin" and c.status not in
                         ("timeout", "error")), None)
             for c in row:
-                if ref is not None and c.engine != "spin" and c.status not in ("timeout", "error"):
+                if ref is not None and c.engine != "spin" and c.status in ("proved", "violated",
+                                                                          "holds"):
                     c.ratio = c.seconds / ref.seconds if ref.seconds else None
             cells += row
     table = markdown(cells, engines)
