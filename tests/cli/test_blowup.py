@@ -5,7 +5,7 @@ past anything the shipped designs do: nesting of blocks, parentheses or YAML; th
 length of a procedure; defines or procedure calls that double at every level; very
 wide integer ranges; many variables.  Each is verified with ``--timeout``; the run
 must exit 0, 1, 2 or 3, print no traceback, and end within ``--timeout`` + 5 s
-(issue 13's promise: one budget for the whole run, and limits with clear messages).
+(the promise of the README's "Limits": one budget for the whole run, clear messages).
 """
 from __future__ import annotations
 
