@@ -36,7 +36,7 @@ from flagcheck.tlamodel.fold import op
 from flagcheck.tlamodel.ir import (TRUE, Action, Expr, IntType, Model, PcInfo, StepInfo, Type,
                                    VarDecl, const, domain, free_vars, show_value, var)
 from flagcheck.tlamodel.scope import default_value
-from flagcheck.tlamodel.weakmem import SPLIT_FLUSH, WEAK_BARRIERS, _subst, is_fence
+from flagcheck.tlamodel.weakmem import SPLIT_FLUSH, UNORDERED_RMW, WEAK_BARRIERS, _subst, is_fence
 
 #: how a step orders memory, by the library procedure it comes from
 RELEASE, ACQUIRE = "smp_store_release", "smp_load_acquire"
@@ -52,8 +52,12 @@ def step_kind(a: Action, types: dict[str, Type]) -> str:
         return "acquire"
     if top == "smp_wmb":
         return "wmb"
+    if top in ("smp_mb__before_atomic", "smp_mb__after_atomic"):
+        return "fence"     # full barriers next to an unordered RMW
     if top in WEAK_BARRIERS:
         return "rmb"
+    if top in UNORDERED_RMW:
+        return "rmw"
     return "fence" if is_fence(a, types) else "plain"
 
 
@@ -139,46 +143,59 @@ def _window(model: Model, shared: set[str], types: dict[str, Type]) -> Model:
             if p is None or q is None or p == q or len(out.get(p, [])) != 1:
                 continue
             succ = out.get(q, [])
-            if len(succ) != 1:
+            if not succ or not all(_swappable(a, b, pc, err, shared, types) and
+                                   dst[id(b)] not in (None, q) for b in succ):
                 continue
-            b = succ[0]
-            r = dst[id(b)]
-            if r is None or r == q or step_kind(a, types) not in ("plain", "release") or \
-                    step_kind(b, types) not in ("plain", "acquire"):
-                continue
-            if step_kind(a, types) == "release" or step_kind(b, types) == "acquire":
-                continue     # a release is not passed by later accesses' early execution here
-            ra, wa = _accesses(a, shared)
-            rb, wb = _accesses(b, shared)
-            if wa or not ra or not (rb | wb) or (ra | wa) & (rb | wb):
-                continue     # a must be a load; the two touch different locations
-            if any(n == err for n, _ in a.updates + b.updates):
-                continue
-            write_a = {n for n, _ in a.updates} - {pc}
-            write_b = {n for n, _ in b.updates} - {pc}
-            read_a = set(free_vars(a.guard)).union(*(free_vars(e) for _, e in a.updates))
-            read_b = set(free_vars(b.guard)).union(*(free_vars(e) for _, e in b.updates))
-            if write_a & (read_b | write_b) or write_b & read_a:
-                continue     # a dependency (data or control) keeps the order
-            pty = next(d.type for d in model.vars if d.name == pc)
-            mid = len(new_pcs[t])
-            new_pcs[t].append(PcInfo(f"{b.info.text} (done early); then {a.info.text}",
-                                     b.info.stack, b.info.loc))
-            pcv = var(pc, pty)
-            g_b = op("and", op("eq", pcv, const(p, pty)), _subst(b.guard, {pc: const(q, pty)}))
-            upd_b = tuple((n, const(mid, pty) if n == pc else e) for n, e in b.updates)
-            g_a = op("and", op("eq", pcv, const(mid, pty)),
-                     _subst(a.guard, {pc: const(p, pty)}))
-            upd_a = tuple((n, const(r, pty) if n == pc else e) for n, e in a.updates)
-            new_actions.append(Action(0, t, g_b, upd_b, replace(
-                b.info, text=f"{b.info.text}  // early, before '{a.info.text}'")))
-            new_actions.append(Action(0, t, g_a, upd_a, replace(
-                a.info, text=f"{a.info.text}  // after the early '{b.info.text}'")))
+            for b in succ:
+                r = dst[id(b)]
+                assert r is not None
+                _swap(a, b, p, q, r, t, pc, model, new_pcs, new_actions)
     widened = {pc: IntType(0, len(new_pcs[t]) - 1) for t, (pc, _) in pcs.items()}
     vars_ = tuple(replace(d, type=widened[d.name]) if d.name in widened else d
                   for d in model.vars)
     return replace(model, vars=vars_, actions=tuple(new_actions),
                    pcs=tuple((t, pc, tuple(new_pcs[t])) for t, pc, _ in model.pcs))
+
+
+def _swappable(a: Action, b: Action, pc: str, err: str | None, shared: set[str],
+               types: dict[str, Type]) -> bool:
+    """Whether ``b`` may be performed before ``a`` (the module docstring's window): a is a
+    plain load or an unordered RMW, b a plain access to another location, no dependency."""
+    if step_kind(a, types) not in ("plain", "rmw") or step_kind(b, types) != "plain":
+        return False
+    ra, wa = _accesses(a, shared)
+    rb, wb = _accesses(b, shared)
+    if not (ra | wa) or not (rb | wb) or (ra | wa) & (rb | wb):
+        return False
+    if step_kind(a, types) == "plain" and (wa or not ra):
+        return False     # a plain store before b: the store buffers already reorder it
+    if any(n == err for n, _ in a.updates + b.updates):
+        return False
+    write_a = {n for n, _ in a.updates} - {pc}
+    write_b = {n for n, _ in b.updates} - {pc}
+    read_a = set(free_vars(a.guard)).union(*(free_vars(e) for _, e in a.updates))
+    read_b = set(free_vars(b.guard)).union(*(free_vars(e) for _, e in b.updates))
+    # a dependency (data or control: a test of the loaded register) keeps the order
+    return not (write_a & (read_b | write_b) or write_b & read_a)
+
+
+def _swap(a: Action, b: Action, p: int, q: int, r: int, t: str, pc: str, model: Model,
+          new_pcs: dict[str, list[PcInfo]], new_actions: list[Action]) -> None:
+    """Add "b early (p -> mid), then a (mid -> r)"."""
+    pty = next(d.type for d in model.vars if d.name == pc)
+    mid = len(new_pcs[t])
+    new_pcs[t].append(PcInfo(f"{b.info.text} (done early); then {a.info.text}",
+                             b.info.stack, b.info.loc))
+    pcv = var(pc, pty)
+    g_b = op("and", op("eq", pcv, const(p, pty)), _subst(b.guard, {pc: const(q, pty)}))
+    upd_b = tuple((n, const(mid, pty) if n == pc else e) for n, e in b.updates)
+    g_a = op("and", op("eq", pcv, const(mid, pty)),
+             _subst(a.guard, {pc: const(p, pty)}))
+    upd_a = tuple((n, const(r, pty) if n == pc else e) for n, e in a.updates)
+    new_actions.append(Action(0, t, g_b, upd_b, replace(
+        b.info, text=f"{b.info.text}  // early, before '{a.info.text}'")))
+    new_actions.append(Action(0, t, g_a, upd_a, replace(
+        a.info, text=f"{a.info.text}  // after the early '{b.info.text}'")))
 
 
 def _pc_of(guard: Expr, pc: str) -> int | None:
@@ -204,7 +221,7 @@ def to_lkmm(model: Model, shared: list[str], depth: int) -> Model:
     writes: dict[str, list[str]] = {t: [] for t in model.tasks}
     stored: dict[tuple[str, str], set | None] = {}
     for a in model.actions:
-        if step_kind(a, types) != "fence":
+        if step_kind(a, types) not in ("fence", "rmw"):
             for n, e in a.updates:
                 if n in sset:
                     if n not in writes[a.task]:
@@ -223,6 +240,16 @@ def to_lkmm(model: Model, shared: list[str], depth: int) -> Model:
             continue
         if kind in ("fence", "wmb"):
             actions.append(replace(a, guard=op("and", buf.drained(), a.guard)))
+            continue
+        if kind == "rmw":
+            # an unordered RMW acts on memory at once, after this task's own buffered stores
+            # to its location (coherence), and orders nothing else
+            mine = {n for n, _ in a.updates} & set(buf.locs)
+            others = {x: buf.forward(x) for x in buf.locs if x not in mine}
+            guard = op("and", *(buf.n_is(x, 0) for x in sorted(mine)),
+                       _subst(a.guard, others))
+            actions.append(replace(a, guard=guard, updates=tuple(
+                (n, _subst(e, others)) for n, e in a.updates)))
             continue
         sigma = {x: buf.forward(x) for x in buf.locs}
         guard = _subst(a.guard, sigma)
