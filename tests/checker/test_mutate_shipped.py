@@ -1,4 +1,4 @@
-"""flagcheck mutate on the shipped designs: the mutants issue 14 is about exist, the
+"""flagcheck mutate on the shipped designs: the mutants docs/mutation.md describes exist, the
 shipped scenarios before the new ones let them through, and the new scenarios kill them."""
 from __future__ import annotations
 
