@@ -260,7 +260,7 @@ def _budget_words(out: Outcome, seconds: float | None) -> Outcome:
     if out.status != "unknown" or seconds is None or not _ENGINE_TIMEOUT.match(out.reason):
         return out
     rest = _ENGINE_TIMEOUT.sub("", out.reason).lstrip(":; ")
-    words = f"timeout in the search (--timeout {fmt_seconds(seconds)} s)"
+    words = f"timeout in the search ({fmt_seconds(seconds)} s)"
     return replace(out, reason=f"{words}; {rest}" if rest else words)
 
 

@@ -41,7 +41,7 @@ class OutOfTime(BaseException):
     @property
     def reason(self) -> str:
         """The words of the unknown verdict (never 'holds': nothing was decided)."""
-        return f"timeout in {self.phase} (--timeout {fmt_seconds(self.seconds)} s)"
+        return f"timeout in {self.phase} ({fmt_seconds(self.seconds)} s)"
 
 
 class Deadline:

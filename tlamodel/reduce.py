@@ -158,7 +158,9 @@ def compose(a: Action, b: Action) -> Action:
     """The single action "a, then b" (b's guard and updates read the state after a)."""
     sigma = dict(a.updates)
     memo: dict[int, Expr] = {}
-    guard = op("and", a.guard, subst(b.guard, sigma, memo))
+    # one flat conjunction, each conjunct once: nesting "and"s grew one level per merge,
+    # and a chain of a few hundred private statements overflowed Python's stack
+    guard = op("and", *dict.fromkeys(_conjuncts(a.guard) + _conjuncts(subst(b.guard, sigma, memo))))
     upd = dict(a.updates)
     for n, e in b.updates:
         upd[n] = subst(e, sigma, memo)

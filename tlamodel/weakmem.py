@@ -41,6 +41,8 @@ buffer to drain while the task can do something else for ever; liveness verdicts
 """
 from __future__ import annotations
 
+import weakref
+
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -83,18 +85,23 @@ def read_memory(doc: Any, top: Any, spec: SpecFile) -> None:
         spec.store_buffer = b
 
 
-#: (file, mtime, size) -> that file's SpecFile: memory_of() runs for every model a design
-#: builds, and parsing lib/linux-base.yaml again each time cost as much as the model
-_READ: dict[tuple[str, int, int], SpecFile] = {}
+#: per design load (its resolver), (file, mtime, size) -> that file's SpecFile:
+#: memory_of() runs for every model a design builds, and parsing lib/linux-base.yaml
+#: again each time cost as much as the model.  Kept per resolver, not per process: a
+#: SpecFile holds its path as shown (relative to the folder the run started in) and its
+#: resolver's allowed folders, so one read in another run (another cwd) does not apply.
+_READ: "weakref.WeakKeyDictionary[Any, dict[tuple[str, int, int], SpecFile]]" = \
+    weakref.WeakKeyDictionary()
 
 
 def _read(design: Any, path: Path) -> SpecFile:
     from flagcheck.tlamodel.resolve import _shown   # resolve imports spec, which imports us
     st = path.stat()
     key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    if key not in _READ:
-        _READ[key] = design.resolver.read(path, _shown(path))   # as tlamodel.inherit does
-    return _READ[key]
+    mine = _READ.setdefault(design.resolver, {})
+    if key not in mine:
+        mine[key] = design.resolver.read(path, _shown(path))   # as tlamodel.inherit does
+    return mine[key]
 
 
 def _setting(design: Any, spec: SpecFile, key: str, seen: set[str]) -> Any:

@@ -182,7 +182,7 @@ def test_reading_a_10mb_design_is_part_of_the_budget(workdir: Path) -> None:
                        capture_output=True, text=True, timeout=120)
     seconds = time.monotonic() - t0
     assert p.returncode == 3, p.stdout + p.stderr
-    assert p.stderr.startswith(f"flagcheck: unknown (timeout in reading {f} (--timeout 3 s))"), \
+    assert p.stderr.startswith(f"flagcheck: unknown (timeout in reading {f} (3 s))"), \
         p.stderr
     assert "Traceback" not in p.stderr and p.stdout == ""
     assert seconds < TIMEOUT + 5, seconds
