@@ -234,8 +234,14 @@ def verify(design: Design, scenario_refs: tuple[str, ...], prop_filter: tuple[st
             on_model(model)
         names = [p.name for p in model.properties if not prop_filter or p.name in prop_filter]
         try:
-            left = replace(opts, timeout=deadline.left())
-            outcomes = run_engine(model, names, left, depth, progress) if names else {}
+            if deadline.expired():
+                # no engine is started with no time left: it could only report the timeout
+                outcomes = {n: Outcome(n, "unknown", -1, engine=opts.engine,
+                                       reason=f"timeout {opts.timeout}s; none left for it")
+                            for n in names}
+            else:
+                left = replace(opts, timeout=deadline.left())
+                outcomes = run_engine(model, names, left, depth, progress) if names else {}
         except KeyboardInterrupt:
             # Ctrl-C: keep what is established, say unknown for the rest, stop here
             for name in names:
