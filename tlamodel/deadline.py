@@ -124,6 +124,7 @@ def current() -> Deadline | None:
 
 
 _ARMED: list[Deadline] = []      # the deadline whose timer is set (at most one)
+RETRY = 0.05                     # seconds between rings once the deadline has passed
 
 
 @contextlib.contextmanager
@@ -140,7 +141,10 @@ def _alarm(deadline: Deadline) -> Iterator[None]:
     old = signal.signal(signal.SIGALRM, ring)
     left = deadline.left() or 0.0
     _ARMED.append(deadline)
-    signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+    # It rings again every RETRY seconds: a handler that runs inside a garbage-collector
+    # callback or a __del__ has its exception printed and dropped by Python, and a phase
+    # with no check() of ours (a YAML alias bomb) would then run on for ever.
+    signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), RETRY)
     try:
         yield
     finally:

@@ -100,12 +100,17 @@ def verdict_rows(output: str, scenario: str = OLEG) -> dict[str, str]:
     lines = output.splitlines()
     head = next(i for i, ln in enumerate(lines) if ln.split()[:3] == ["scenario", "property", "verdict"])
     cols = {name: lines[head].index(name) for name in ("property", "verdict", "engine")}
-    rows = {}
+    rows: dict[str, str] = {}
+    prop = None
     for line in lines[head + 1:]:
-        if not line.startswith(scenario):
+        if line.startswith(scenario):
+            prop = line[cols["property"]:cols["verdict"]].strip()
+            rows[prop] = line[cols["verdict"]:cols["engine"]].strip()
+        elif prop is not None and line.startswith(" ") and not line[:cols["verdict"]].strip():
+            # a verdict too wide for the terminal wraps onto a line of its own
+            rows[prop] += " " + line[cols["verdict"]:cols["engine"]].strip()
+        else:
             break
-        prop = line[cols["property"]:cols["verdict"]].strip()
-        rows[prop] = line[cols["verdict"]:cols["engine"]].strip()
     return rows
 
 
