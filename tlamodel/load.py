@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Mapping
 
 from flagcheck.tlamodel.cfg import ErrorRegistry, TaskCompiler
 from flagcheck.tlamodel.cfg_locals import reset_dead
@@ -15,6 +16,7 @@ from flagcheck.tlamodel.inherit import inherit
 from flagcheck.tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, Expr, IntType, Invariant, Liveness,
                          Model,
                          PcInfo, Property, SourceLoc, VarDecl, const, free_vars, var)
+from flagcheck.tlamodel.params import Overrides
 from flagcheck.tlamodel.lower import Env, Lowerer, same_kind, type_name
 from flagcheck.tlamodel.records import Expectation, PropSpec, SpecFile
 from flagcheck.tlamodel.resolve import Merged, Resolver
@@ -81,6 +83,17 @@ class Design:
                           ("known: " + ", ".join(names) if names else
                            "it lists none; pass a scenario file: --scenario path/to/scenario.yaml"))
 
+    @property
+    def params(self) -> Mapping[str, int]:
+        """The run's ``--param`` values this design was loaded with."""
+        return self.resolver.overrides.values
+
+    def check_params(self, others: Iterable["Design"] = ()) -> None:
+        """Refuse a ``--param`` that no file read for this design (or ``others``, the
+        run's other designs) declares."""
+        self.resolver.overrides.check_declared(
+            n for d in others for n in d.resolver.overrides.declared)
+
     def checked_properties(self) -> list[str]:
         if self.spec.check is not None:
             for name, loc in self.spec.check:
@@ -112,16 +125,21 @@ def _too_deep(what: str) -> DesignError:
                        "hundred levels deep)", hint="split it into smaller definitions")
 
 
-def load_design(path: str | Path, allow_paths: tuple[Path, ...] = ()) -> Design:
+def load_design(path: str | Path, allow_paths: tuple[Path, ...] = (),
+                params: Mapping[str, int] | None = None) -> Design:
+    """The design at ``path`` with its scenarios; ``params`` are the run's ``--param``
+    values (tlamodel.params).  Whether every one of them is declared is checked by the
+    caller once it has read the scenarios it runs (``Design.check_params``): a scenario
+    file given on the command line may be the one that declares it."""
     try:
-        return _load_design(path, allow_paths)
+        return _load_design(path, allow_paths, Overrides(dict(params or {})))
     except RecursionError:
         raise _too_deep(str(path)) from None
 
 
-def _load_design(path: str | Path, allow_paths: tuple[Path, ...] = ()) -> Design:
+def _load_design(path: str | Path, allow_paths: tuple[Path, ...], overrides: Overrides) -> Design:
     p = Path(path)
-    resolver = Resolver(p, allow_paths)
+    resolver = Resolver(p, allow_paths, overrides)
     spec = resolver.read(p, str(path))
     if spec.kind == "scenario":
         raise DesignError(f"{path} is a scenario; verify a design that lists it",

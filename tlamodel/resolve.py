@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.ir import SourceLoc
+from flagcheck.tlamodel.params import Overrides
 from flagcheck.tlamodel.records import DefineSpec, ProcSpec, PropSpec, SpecFile, VarSpec
 from flagcheck.tlamodel.spec import read_spec
 from flagcheck.tlamodel.yamlfile import file_kind, load_yaml
@@ -54,7 +55,10 @@ class Merged:
 
 
 class Resolver:
-    def __init__(self, root: Path, allow_paths: tuple[Path, ...] = ()) -> None:
+    def __init__(self, root: Path, allow_paths: tuple[Path, ...] = (),
+                 overrides: Overrides | None = None) -> None:
+        #: the run's --param values; every file this resolver reads records its params here
+        self.overrides = overrides if overrides is not None else Overrides()
         self.roots = [root.resolve().parent, packaged_specs().resolve(),
                       *(p.resolve() for p in allow_paths)]
         self.allow_any = bool(allow_paths)
@@ -85,7 +89,7 @@ class Resolver:
                           hint="searched " + ", ".join(str(b) for b in bases[:3]))
 
     def read(self, path: Path, shown: str | None = None) -> SpecFile:
-        return read_spec(load_yaml(path, shown))
+        return read_spec(load_yaml(path, shown), self.overrides)
 
     def merged(self, spec: SpecFile, seen: tuple[str, ...] = ()) -> Merged:
         """The definitions of ``spec`` with everything it extends and includes, base first."""

@@ -13,7 +13,10 @@ from typing import Any, Callable
 
 from flagcheck.tlamodel import syntax_tree as A
 from flagcheck.tlamodel.errors import DesignError, checked_int, did_you_mean
+from flagcheck.tlamodel.expand import Expander
 from flagcheck.tlamodel.ir import SourceLoc
+from flagcheck.tlamodel.params import (Overrides, array_key, array_range, elements, expand_spec,
+                                       group_name, read_params)
 from flagcheck.tlamodel.records import (DefineSpec, Expectation, ProcSpec, PropSpec, SpecFile,
                                         TaskSpec, VarSpec)
 from flagcheck.tlamodel.syntax import parse_code, parse_expr
@@ -21,7 +24,7 @@ from flagcheck.tlamodel.weakmem import read_memory
 from flagcheck.tlamodel.yamlfile import YamlDoc, is_map, is_seq
 
 COMMON_KEYS = {"flagcheck", "summary", "doc", "enums", "state", "define", "procedures",
-               "properties", "includes"}
+               "properties", "includes", "params"}
 KIND_KEYS = {
     "library": {"library", "extends"},
     "design": {"design", "extends", "scenarios", "drop_scenarios", "check", "bound", "expect",
@@ -114,7 +117,9 @@ def _signature(doc: YamlDoc, m: Any, key: Any) -> tuple[str, tuple[str, ...], st
     return mt.group(1), params, mt.group(3)
 
 
-def read_spec(doc: YamlDoc) -> SpecFile:
+def read_spec(doc: YamlDoc, overrides: Overrides | None = None) -> SpecFile:
+    """The file's records, its parameters (``params:``, replaced by ``overrides``) written
+    into its code (tlamodel.expand)."""
     top = doc.data
     kinds = [k for k in KIND_KEYS if k in top]
     if len(kinds) != 1:
@@ -151,6 +156,7 @@ def read_spec(doc: YamlDoc) -> SpecFile:
                 seq = _need_list(doc, top, key, "file paths")
                 items = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
             getattr(spec, key).extend(items)
+    exp = Expander(read_params(doc, top, overrides))
     _read_enums(doc, top, spec)
     _read_state(doc, top, spec)
     _read_defines(doc, top, spec)
@@ -159,7 +165,8 @@ def read_spec(doc: YamlDoc) -> SpecFile:
     if kind == "design":
         _read_design(doc, top, spec)
     if kind == "scenario":
-        _read_scenario(doc, top, spec)
+        exp = _read_scenario(doc, top, spec, exp)
+    expand_spec(spec, exp, "\n".join(doc.lines))
     return spec
 
 
@@ -387,39 +394,32 @@ def _expectation(doc: YamlDoc, pm: Any, scen: str, prop: str) -> Expectation:
                        doc.key_loc(pm, prop))
 
 
-def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
+def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile, exp: Expander) -> Expander:
+    """The scenario's tasks (task arrays written out, each element with its own code) and
+    run code; the Expander returned knows the arrays, so ``A[k]`` is range-checked."""
     for key in ("tasks", "run"):
         if key not in top:
             raise DesignError(f"a scenario needs '{key}:'", doc.node_loc(top))
     tasks = _need_map(doc, top, "tasks", "task name: {group: G}")
+    arrays: dict[str, tuple[int, int]] = {}
     for tname in tasks:
-        _identifier(tname, doc.key_loc(tasks, tname), "task")
-        tv = tasks[tname]
-        group = f"{tname}_group"
-        init: list[tuple[str, A.AExpr, SourceLoc]] = []
-        if tv is not None:
-            if not is_map(tv):
-                raise DesignError(f"task {tname}: expected a mapping such as {{group: G1}}",
-                                  doc.value_loc(tasks, tname))
-            for k in tv:
-                if k not in ("group", "init", "daemon"):
-                    raise DesignError(f"unknown field '{k}' for task {tname}", doc.key_loc(tv, k),
-                                      hint="use group:, init: and daemon:")
-            if "daemon" in tv and not isinstance(tv["daemon"], bool):
-                raise DesignError(f"task {tname}: 'daemon:' must be true or false, found "
-                                  f"{tv['daemon']!r}", doc.value_loc(tv, "daemon"),
-                                  hint="daemon: true marks a kernel thread that may sleep for ever")
-            if "group" in tv:
-                group = _identifier(tv["group"], doc.value_loc(tv, "group"), "group")
-            if "init" in tv:
-                im = _need_map(doc, tv, "init", "field: value")
-                for f in im:
-                    e = parse_expr(*_code(doc, im, f, "init"),
-                                   f"initial value of {tname}.{f}")
-                    init.append((str(f), e, doc.key_loc(im, f)))
-        daemon = bool(tv.get("daemon", False)) if tv is not None else False
-        spec.tasks[str(tname)] = TaskSpec(str(tname), group, tuple(init), doc.key_loc(tasks, tname),
-                                          daemon)
+        arr = array_key(tname)
+        if arr is None:
+            _identifier(tname, doc.key_loc(tasks, tname), "task")
+            task, _ = _read_task(doc, tasks, tname, str(tname), exp, False)
+            spec.tasks[task.name] = task
+            continue
+        name = _identifier(arr[0], doc.key_loc(tasks, tname), "task array")
+        rng = array_range(doc, tasks, tname, arr[1], exp)
+        arrays[name] = rng
+        for ename, eexp in elements(name, rng, exp, doc.key_loc(tasks, tname)):
+            task, code = _read_task(doc, tasks, tname, ename, eexp, True)
+            if ename in spec.tasks:
+                raise DesignError(f"task {ename} is declared twice", task.loc)
+            spec.tasks[ename] = task
+            if code is not None:
+                spec.run[ename] = code
+    exp = Expander(exp.params, arrays=arrays)
     if "signals" in top:
         seq = _need_list(doc, top, "signals", "signal names")
         spec.signals = [(_identifier(v, doc.value_loc(seq, i), "signal"), doc.value_loc(seq, i))
@@ -436,9 +436,55 @@ def _read_scenario(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
             spec.skip[str(prop)] = (str(sk[prop]), doc.key_loc(sk, prop))
     run = _need_map(doc, top, "run", "task name: code")
     for tname in run:
+        if str(tname) in spec.run:
+            raise DesignError(f"run: task {tname} already has the code: of its task array",
+                              doc.key_loc(run, tname), hint="give the array no code: to "
+                              "write each element's code under run:")
         if str(tname) not in spec.tasks:
-            raise DesignError(f"run: unknown task '{tname}'", doc.key_loc(run, tname),
-                              hint=did_you_mean(str(tname), spec.tasks) or "declare it under tasks:")
+            hint = did_you_mean(str(tname), spec.tasks) or "declare it under tasks:"
+            if array_key(tname) is not None:
+                hint = "the code of a task array goes under its code: key in tasks:"
+            raise DesignError(f"run: unknown task '{tname}'", doc.key_loc(run, tname), hint=hint)
         body = parse_code(*_code(doc, run, tname, f"code of task {tname}"),
                           f"code of task {tname}")
-        spec.run[str(tname)] = (body, doc.key_loc(run, tname))
+        spec.run[str(tname)] = (exp.stmts(body), doc.key_loc(run, tname))
+    return exp
+
+
+def _read_task(doc: YamlDoc, tasks: Any, key: Any, tname: str, exp: Expander,
+               array: bool) -> tuple[TaskSpec, tuple[tuple[A.Stmt, ...], SourceLoc] | None]:
+    """One task (or one element of a task array, ``exp`` binding its index): its record
+    and, for an array element, the code under ``code:``."""
+    tv = tasks[key]
+    group = f"{tname}_group"
+    init: list[tuple[str, A.AExpr, SourceLoc]] = []
+    code = None
+    fields = ("group", "init", "daemon", "code") if array else ("group", "init", "daemon")
+    if tv is not None:
+        if not is_map(tv):
+            raise DesignError(f"task {key}: expected a mapping such as {{group: G1}}",
+                              doc.value_loc(tasks, key))
+        for k in tv:
+            if k not in fields:
+                raise DesignError(f"unknown field '{k}' for task {key}", doc.key_loc(tv, k),
+                                  hint="use " + ", ".join(f"{f}:" for f in fields) +
+                                  ("" if array else " (code: is for task arrays; plain tasks "
+                                   "have theirs under run:)" if k == "code" else ""))
+        if "daemon" in tv and not isinstance(tv["daemon"], bool):
+            raise DesignError(f"task {key}: 'daemon:' must be true or false, found "
+                              f"{tv['daemon']!r}", doc.value_loc(tv, "daemon"),
+                              hint="daemon: true marks a kernel thread that may sleep for ever")
+        if "group" in tv:
+            group = (group_name(doc, tv, exp) if array else
+                     _identifier(tv["group"], doc.value_loc(tv, "group"), "group"))
+        if "init" in tv:
+            im = _need_map(doc, tv, "init", "field: value")
+            for f in im:
+                e = parse_expr(*_code(doc, im, f, "init"), f"initial value of {tname}.{f}")
+                init.append((str(f), exp.expr(e), doc.key_loc(im, f)))
+        if "code" in tv:
+            body = parse_code(*_code(doc, tv, "code", f"code of task {tname}"),
+                              f"code of task {tname}")
+            code = (exp.stmts(body), doc.key_loc(tasks, key))
+    daemon = bool(tv.get("daemon", False)) if tv is not None else False
+    return TaskSpec(tname, group, tuple(init), doc.key_loc(tasks, key), daemon), code

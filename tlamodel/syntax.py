@@ -52,6 +52,7 @@ _TERMINALS = {
     "COLON": "':'", "COMMA": "','", "DOT": "'.'", "NAME": "a name", "INT": "a number",
     "ASSIGNOP": "'=', '+=' or '-='", "CMPOP": "a comparison", "ADDOP": "'+', '-' or '&'",
     "QMARK": "'?'", "$END": "end of text", "BANG": "'!'", "MINUS": "'-'",
+    "LSQB": "'['", "RSQB": "']'",
 }
 
 
@@ -169,14 +170,24 @@ class _Builder:
             return A.Local(str(ch[0]), _WS.sub("", self.src(ch[1])), init, loc, self.src(t))
         if k == "gotostmt":
             return A.Jump("goto", str(ch[0]), loc, self.src(t))
+        if k == "repeatstmt":
+            return A.Repeat(None, self.expr(ch[0]), None, self.block(ch[1]), loc,
+                            self.src(t, True))
+        if k == "repeatrange":
+            return A.Repeat(str(ch[0]), self.expr(ch[1]), self.expr(ch[2]), self.block(ch[3]),
+                            loc, self.src(t, True))
         if k == "block":
             return self.block(t)
         raise AssertionError(k)
 
     def _lvalue(self, t: Tree) -> A.AExpr:
-        names = [tok for tok in t.children]
-        node: A.AExpr = A.Name(str(names[0]), self.loc(names[0]))
-        for tok in names[1:]:
+        head, *names = t.children
+        node: A.AExpr
+        if head.data == "lindex":
+            node = A.Index(str(head.children[0]), self.expr(head.children[1]), self.loc(head))
+        else:
+            node = A.Name(str(head.children[0]), self.loc(head.children[0]))
+        for tok in names:
             node = A.Field(node, str(tok), self.loc(tok))
         return node
 
@@ -187,6 +198,8 @@ class _Builder:
         k, ch, loc = t.data, t.children, self.loc(t)
         if k == "name":
             return A.Name(str(ch[0]), loc)
+        if k == "index":
+            return A.Index(str(ch[0]), self.expr(ch[1]), loc)
         if k == "int_":
             return A.IntLit(checked_int(str(ch[0]), loc, "integer literal"), loc)
         if k in ("true_", "false_"):

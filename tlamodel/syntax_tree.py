@@ -83,7 +83,16 @@ class Quant:
     loc: SourceLoc
 
 
-AExpr = Union[Name, IntLit, BoolLit, SetLit, Call, Field, Unary, Binary, Ternary, Quant]
+@dataclass(frozen=True)
+class Index:
+    """``A[expr]``: an element of a scenario's task array.  Only the reader sees it:
+    tlamodel.params evaluates the index (a constant) and leaves ``Name("A[k]")``."""
+    array: str
+    index: "AExpr"
+    loc: SourceLoc
+
+
+AExpr = Union[Name, IntLit, BoolLit, SetLit, Call, Field, Unary, Binary, Ternary, Quant, Index]
 
 
 # ---------------------------------------------------------------- statements
@@ -182,6 +191,19 @@ class Local:
 
 
 @dataclass(frozen=True)
+class Repeat:
+    """``repeat (count) { ... }`` or ``repeat (k: lo..hi) { ... }``: the block written
+    out ``count`` times (or once per k, k a constant in it).  Only the reader sees it:
+    tlamodel.params unrolls it into a Block, so no later stage knows loops of this kind."""
+    var: str | None
+    first: "AExpr"       # the count, or lo when ``var`` is given
+    last: "AExpr | None"  # hi when ``var`` is given
+    body: "Block"
+    loc: SourceLoc
+    text: str
+
+
+@dataclass(frozen=True)
 class Labeled:
     label: str
     stmt: "Stmt"
@@ -197,4 +219,4 @@ class Block:
 
 
 Stmt = Union[Assign, CallStmt, If, While, Atomic, Await, Either, Choose, Assert, Jump,
-             Labeled, Block, Local]
+             Labeled, Block, Local, Repeat]
