@@ -124,14 +124,17 @@ def compare_to_base(base: Design, base_verdicts: list[Verdict], proposal: Design
 
 def run_gate(base_path: Path, proposal_paths: list[Path], opts: Options,
              allow: tuple[Path, ...] = (),
-             on_model: Callable[[Model], None] | None = None) -> list[GateComparison]:
+             on_model: Callable[[Model], None] | None = None,
+             params: dict[str, int] | None = None) -> list[GateComparison]:
     """Check the base and each proposal on the union of their scenarios; every file is
-    loaded before any search, so a bad proposal fails at once."""
-    base = load_design(base_path, allow_paths=allow)
-    proposals = [load_design(p, allow_paths=allow) for p in proposal_paths]
+    loaded before any search, so a bad proposal fails at once.  ``params``: --param."""
+    base = load_design(base_path, allow_paths=allow, params=params)
+    proposals = [load_design(p, allow_paths=allow, params=params) for p in proposal_paths]
+    refs = [scenario_refs(base, prop) for prop in proposals]
+    if params:      # every listed scenario is read by now: refuse a --param none declares
+        base.check_params(proposals)
     out = []
-    for prop in proposals:
-        _, brefs, prefs = scenario_refs(base, prop)
+    for prop, (_, brefs, prefs) in zip(proposals, refs):
         bv = verify(base, tuple(brefs), (), opts, on_model)
         pv = verify(prop, tuple(prefs), (), opts, on_model)
         out.append(compare_to_base(base, bv, prop, pv))

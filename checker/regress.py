@@ -10,7 +10,7 @@ Only the logic lives here; checker/report/compare.py renders a :class:`DesignTab
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -82,13 +82,16 @@ class DesignRun:
 def run_designs(paths: tuple[Path, ...], opts: Options, allow: tuple[Path, ...] = (),
                 on_design: Callable[[Path, int, int], None] | None = None,
                 on_model: Callable[[Any], None] | None = None,
-                pool: Pool = SERIAL) -> list[DesignRun]:
+                pool: Pool = SERIAL, params: dict[str, int] | None = None) -> list[DesignRun]:
     """Check every design under ``paths`` against all its scenarios.  Every file is loaded
     before any search starts, so a bad file fails the run at once (exit 2) rather than
     after minutes of checking the others.  A parallel ``pool`` (checker/sweep.py) runs the
-    design × scenario jobs there; the verdicts come back in the serial order."""
+    design × scenario jobs there; the verdicts come back in the serial order.  ``params``:
+    the --param values (each must be declared by some file of the run)."""
     files = find_designs(paths)
-    designs = [(f, load_design(f, allow_paths=allow)) for f in files]
+    designs = [(f, load_design(f, allow_paths=allow, params=params)) for f in files]
+    if params:
+        designs[0][1].check_params(d for _, d in designs)
     if pool.parallel:
         def done(job: Job, i: int, n: int) -> None:
             if on_design is not None:
@@ -202,16 +205,19 @@ class DesignTable:
         return any(v.status == "violated" for v in self.cells.values())
 
 
-def compare_designs(paths: tuple[Path, ...], opts: Options, pool: Pool = SERIAL) -> DesignTable:
+def compare_designs(paths: tuple[Path, ...], opts: Options, pool: Pool = SERIAL,
+                    params: dict[str, int] | None = None) -> DesignTable:
     """Check every design under ``paths`` on all its scenarios, for one table (the
-    design × scenario jobs on ``pool``, checker/sweep.py)."""
+    design × scenario jobs on ``pool``, checker/sweep.py); ``params``: --param values."""
     designs: list[str] = []
     columns: list[tuple[str, str]] = []
     cells: dict[tuple[str, str, str], Verdict] = {}
     summaries: dict[str, str] = {}
     scenarios: list[str] = []
     controls: set[str] = set()
-    loaded = [(f, load_design(f)) for f in find_designs(paths)]
+    loaded = [(f, load_design(f, params=params)) for f in find_designs(paths)]
+    if params:
+        loaded[0][1].check_params(d for _, d in loaded)
     per = (verify_designs(loaded, opts, pool) if pool.parallel
            else [verify(d, (), (), opts) for _, d in loaded])
     for (f, d), verdicts in zip(loaded, per):
@@ -228,3 +234,31 @@ def compare_designs(paths: tuple[Path, ...], opts: Options, pool: Pool = SERIAL)
             cells[(d.name, v.scenario, v.property)] = v
     return DesignTable(designs, columns, cells, summaries, scenarios, frozenset(controls))
 
+
+
+# ------------------------------------------------------------------ --param sweeps
+def labelled(verdicts: list[Verdict], label: str) -> list[Verdict]:
+    """``verdicts`` with the design named ``design [N=3]``: the row label of one run of
+    a parameter sweep, so every table and report tells the runs apart."""
+    return [replace(v, design=f"{v.design} [{label}]") for v in verdicts]
+
+
+def merged_tables(tables: list[tuple[str, DesignTable]]) -> DesignTable:
+    """One compare table from a sweep's runs: a row per design per parameter value (the
+    row named ``design [N=3]``), the scenarios' columns in first-seen order."""
+    designs: list[str] = []
+    columns: list[tuple[str, str]] = []
+    cells: dict[tuple[str, str, str], Verdict] = {}
+    summaries: dict[str, str] = {}
+    scenarios: list[str] = []
+    controls: set[str] = set()
+    for label, t in tables:
+        names = {d: f"{d} [{label}]" for d in t.designs}
+        designs += names.values()
+        summaries.update({names[d]: s for d, s in t.summaries.items() if d in names})
+        columns += [c for c in t.columns if c not in columns]
+        scenarios += [s for s in t.scenarios if s not in scenarios]
+        controls |= t.controls
+        for (d, s, p), v in t.cells.items():
+            cells[(names[d], s, p)] = replace(v, design=names[d])
+    return DesignTable(designs, columns, cells, summaries, scenarios, frozenset(controls))

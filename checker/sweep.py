@@ -53,18 +53,21 @@ class Job:
     scenario: str
     opts: Options
     allow: tuple[Path, ...] = ()
+    #: the run's --param values, as (name, value) pairs (picklable, hashable)
+    params: tuple[tuple[str, int], ...] = ()
 
 
 def run_job(job: Job) -> list[Verdict]:
     """The verdicts of one design × scenario, exactly as ``verify`` gives them serially."""
-    design = load_design(job.path, allow_paths=job.allow)
+    design = load_design(job.path, allow_paths=job.allow, params=dict(job.params))
     return verify(design, (job.scenario,), (), job.opts)
 
 
 def jobs_of(designs: Iterable[tuple[Path, Design]], opts: Options,
             allow: tuple[Path, ...] = ()) -> list[Job]:
-    """Every design × scenario job, in the order a serial run checks them."""
-    return [Job(path, s.name, opts, allow)
+    """Every design × scenario job, in the order a serial run checks them (each with the
+    --param values its design was loaded with)."""
+    return [Job(path, s.name, opts, allow, tuple(d.params.items()))
             for path, d in designs for s in select_scenarios(d, ())]
 
 

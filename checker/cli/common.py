@@ -20,6 +20,7 @@ from flagcheck.checker.verdict import EXIT_UNKNOWN, EXIT_USAGE
 from flagcheck.tlamodel.deadline import Budget, OutOfTime
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.load import Design, load_design
+from flagcheck.tlamodel.params import Setting, combinations, parse_setting
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,13 +53,62 @@ def guarded(run: Callable[[], int], debug: bool, product: str = "verdict") -> No
     sys.exit(code)
 
 
-def read_design(path: Path, allow: tuple[Path, ...], budget: Budget | None = None) -> Design:
+def read_design(path: Path, allow: tuple[Path, ...], budget: Budget | None = None,
+                params: dict[str, int] | None = None) -> Design:
     """``load_design`` on the run's time: reading, parsing and checking the file (and
     what it extends) are the phase "reading FILE" of ``budget``'s first scenario."""
     if budget is None:
-        return load_design(path, allow_paths=allow)
+        return load_design(path, allow_paths=allow, params=params)
     with budget.reading().phase_of(f"reading {path}"):
-        return load_design(path, allow_paths=allow)
+        return load_design(path, allow_paths=allow, params=params)
+
+
+def check_params(designs: list[Design]) -> None:
+    """Refuse a --param that no file of the run declares; call it once the scenarios the
+    run checks have been read (a scenario file named on the command line may declare it)."""
+    if designs:
+        designs[0].check_params(designs[1:])
+
+
+PARAM_HELP = ("Set parameter NAME of the files that declare it under params: (repeatable); "
+              "docs/language.md, 'Parameters, task arrays and repeat'.")
+
+
+def _settings(ctx: click.Context, param: click.Parameter, values: tuple[str, ...],
+              sweep: bool) -> list[Setting]:
+    """The --param values parsed; a bad one is a usage error (exit 2), as click's own."""
+    from flagcheck.tlamodel.errors import DesignError
+    try:
+        out = [parse_setting(v) for v in values]
+        combinations(out)
+    except DesignError as e:
+        raise click.BadParameter(e.message + (f" ({e.hint})" if e.hint else ""), ctx, param)
+    for s in out:
+        if s.is_range and not sweep:
+            raise click.BadParameter(f"{s.name}={s.values[0]}..{s.values[-1]}: a range is "
+                                     "for flagcheck test and compare (one run per value); "
+                                     "give one value here", ctx, param)
+    return out
+
+
+def param_option(*, sweep: bool = False) -> Callable[[F], F]:
+    """--param NAME=VALUE (repeatable).  The command receives ``params: dict[str, int]``;
+    with ``sweep`` (test, compare) a value may be a range LO..HI and the command receives
+    ``param_runs: list[dict[str, int]]``, one assignment per run of the sweep."""
+    def decorate(f: F) -> F:
+        @functools.wraps(f)
+        def command(*args: Any, param_settings: list[Setting], **kw: Any) -> Any:
+            runs = combinations(param_settings)
+            if sweep:
+                return f(*args, param_runs=runs, **kw)
+            return f(*args, params=runs[0], **kw)
+
+        help_text = PARAM_HELP + (" NAME=LO..HI runs once per value and labels each row "
+                                  "with it." if sweep else "")
+        return click.option("--param", "param_settings", multiple=True, metavar="NAME=VALUE",
+                            callback=lambda c, p, v: _settings(c, p, v, sweep),
+                            help=help_text)(command)  # type: ignore[return-value]
+    return decorate
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -28,15 +28,17 @@ from rich.table import Table
 from rich.text import Text
 
 from flagcheck.checker.cli.common import (allow_path_option, debug_option, engine_options, guarded,
-                                          output_option, wide_console, write_output)
+                                          output_option, param_option, wide_console,
+                                          write_output)
 from flagcheck.checker.cli.pool import pool_options
 from flagcheck.checker.sweep import Pool
 from flagcheck.checker.report import Report, render, render_many, report_of, tool_version
 from flagcheck.checker.report.terminal import LiveStatus
-from flagcheck.checker.regress import Check, DesignRun, run_designs, tests_exit_code
+from flagcheck.checker.regress import Check, DesignRun, labelled, run_designs, tests_exit_code
 from flagcheck.checker.verify import Options
 from flagcheck.checker.verdict import EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED, expected_word, fold_exit
 from flagcheck.tlamodel.errors import DesignError
+from flagcheck.tlamodel.params import label
 
 TEST_FORMATS = ("text", "json", "markdown", "sarif", "junit")
 _STYLE = {"ok": "green", "MISMATCH": "bold red", "NO EXPECTATION": "bold red",
@@ -135,10 +137,12 @@ def render_test(fmt: str, runs: list[DesignRun], code: int) -> str:
 @click.option("--mutation-jobs", type=click.IntRange(1, 256), default=None, metavar="N",
               help="Worker processes for --mutation-floor (default: every core).")
 @pool_options
+@param_option(sweep=True)
 @debug_option
 def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: bool, opts: Options,
              allow: tuple[Path, ...], quiet: bool, floor: float | None,
-             mutation_jobs: int | None, pool: Pool, debug: bool) -> None:
+             mutation_jobs: int | None, pool: Pool, param_runs: list[dict[str, int]],
+             debug: bool) -> None:
     """Check every design (files, or folders searched for designs; default specs/)
     against its expect: verdicts.
 
@@ -146,12 +150,17 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
     kept and still gate CI; 1 on a mismatch or a missing expectation; 2 on bad input; 3
     when a search was cut short and nothing failed.  With --update: 0 once the
     expectations are written, 3 if some verdict stayed unknown (its entry is untouched).
+    --param N=1..6 runs once per value, each row labelled "design [N=3]"; the exit code
+    is over all of them.
     """
     engine = opts.engine
 
     def run() -> int:
         if update and (fmt != "text" or output is not None):
             raise DesignError("--update writes expect: blocks; run without --format/-o")
+        if len(param_runs) > 1 and (update or floor is not None):
+            raise DesignError("a --param range runs the designs once per value; --update and "
+                              "--mutation-floor take one value", hint="e.g. --param N=3")
         status = LiveStatus(Console(stderr=True), enabled=not quiet)
         where = {"design": ""}
 
@@ -164,8 +173,8 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
             status.update(f"test: {where['design']}: scenario {scen} · engine {engine}")
 
         with status:
-            runs = run_designs(paths or (Path("specs"),), opts, allow, on_design, on_model,
-                               pool=pool)
+            runs = _sweep(paths or (Path("specs"),), opts, allow, on_design, on_model, pool,
+                          param_runs)
         checks = [c for r in runs for c in r.checks]
         code = tests_exit_code(checks)
         if update:
@@ -185,6 +194,20 @@ def test_cmd(paths: tuple[Path, ...], fmt: str, output: Path | None, update: boo
         return code
 
     guarded(run, debug)
+
+
+def _sweep(paths: tuple[Path, ...], opts: Options, allow: tuple[Path, ...], on_design: Any,
+           on_model: Any, pool: Pool, param_runs: list[dict[str, int]]) -> list[DesignRun]:
+    """The designs checked once per --param assignment; with several, each run's
+    verdicts carry its label ("design [N=3]") so the rows of one table tell them apart."""
+    if len(param_runs) == 1:
+        return run_designs(paths, opts, allow, on_design, on_model, pool=pool,
+                           params=param_runs[0])
+    out: list[DesignRun] = []
+    for p in param_runs:
+        for r in run_designs(paths, opts, allow, on_design, on_model, pool=pool, params=p):
+            out.append(DesignRun(r.path, r.design, labelled(r.verdicts, label(p))))
+    return out
 
 
 def _mutation_floor(runs: list[DesignRun], floor: float, jobs: int | None,

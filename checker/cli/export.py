@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from flagcheck.checker.cli.common import allow_path_option, debug_option, guarded, write_output
+from flagcheck.checker.cli.common import (allow_path_option, debug_option, guarded, param_option,
+                                          write_output)
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.load import load_design
 from flagcheck.tlamodel.reduce import reduce_model
@@ -21,14 +22,15 @@ FORMATS = ("promela", "tla")
 
 
 def export_text(design: Path, fmt: str, scenario: str | None, reduce: bool = True,
-                allow: tuple[Path, ...] = (), filename: str | None = None) -> str:
+                allow: tuple[Path, ...] = (), filename: str | None = None,
+                params: dict[str, int] | None = None) -> str:
     """The exported text; raises DesignError for bad input."""
     from flagcheck.tlamodel.emit_promela import to_promela
     from flagcheck.tlamodel.emit_tla import module_name, to_tla
 
     if fmt not in FORMATS:
         raise DesignError(f"unknown export format '{fmt}'", hint="use promela or tla")
-    d = load_design(design, allow_paths=allow)
+    d = load_design(design, allow_paths=allow, params=params)
     if scenario is None:
         if len(d.scenarios) != 1:
             known = ", ".join(s.name for s in d.scenarios) or "none"
@@ -37,6 +39,7 @@ def export_text(design: Path, fmt: str, scenario: str | None, reduce: bool = Tru
         scen = d.scenarios[0]
     else:
         scen = d.scenario(scenario)
+    d.check_params()
     model = d.model(scen)
     if reduce:
         model = reduce_model(model)
@@ -64,14 +67,16 @@ def export_text(design: Path, fmt: str, scenario: str | None, reduce: bool = Tru
 @click.option("--no-reduce", is_flag=True,
               help="Export the model before tlamodel.reduce merges task-private steps.")
 @allow_path_option
+@param_option()
 @debug_option
 def export_cmd(design: Path, fmt: str, scenario: str | None, output: Path | None,
-               no_reduce: bool, allow: tuple[Path, ...], debug: bool) -> None:
+               no_reduce: bool, allow: tuple[Path, ...], params: dict[str, int],
+               debug: bool) -> None:
     """Export DESIGN's model of one scenario for SPIN (--to promela) or TLA+ tools (--to tla)."""
 
     def run() -> int:
         text = export_text(design, fmt, scenario, reduce=not no_reduce, allow=allow,
-                           filename=str(output) if output else None)
+                           filename=str(output) if output else None, params=params)
         write_output(text, output)
         if output is not None:
             click.echo(f"wrote {output}", err=True)

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from flagcheck.checker import gate
 from flagcheck.checker.cli.common import (allow_path_option, debug_option, engine_options, guarded,
-                                          output_option, wide_console, write_output)
+                                          output_option, param_option, wide_console, write_output)
 from flagcheck.checker.report.gate import gate_document, print_gate, render_gate_markdown, render_gate_text
 from flagcheck.checker.report.terminal import LiveStatus
 from flagcheck.checker.verify import Options
@@ -26,9 +26,11 @@ from flagcheck.checker.verify import Options
 @allow_path_option
 @click.option("--quiet", "-q", is_flag=True, help="No counterexamples, only the tables.")
 @engine_options()
+@param_option()
 @debug_option
 def gate_cmd(base: Path, proposals: tuple[Path, ...], fmt: str, output: Path | None,
-             allow: tuple[Path, ...], quiet: bool, opts: Options, debug: bool) -> None:
+             allow: tuple[Path, ...], quiet: bool, opts: Options, params: dict[str, int],
+             debug: bool) -> None:
     """Fail only on what PROPOSAL makes worse than BASE.
 
     Both designs are checked on the union of the scenarios either lists.  Exit 1 if a
@@ -45,7 +47,7 @@ def gate_cmd(base: Path, proposals: tuple[Path, ...], fmt: str, output: Path | N
             status.update(f"gate: {model.meta.get('design', '')} × {model.meta.get('scenario', '')} "
                           f"(#{count[0]}) · engine {opts.engine}")
         with status:
-            comparisons = gate.run_gate(base, list(proposals), opts, allow, on_model)
+            comparisons = gate.run_gate(base, list(proposals), opts, allow, on_model, params)
         code = gate.gate_exit_code(comparisons)
         if fmt == "text" and output is None:
             print_gate(wide_console(), comparisons, quiet)

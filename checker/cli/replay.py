@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from flagcheck.checker.cli.common import allow_path_option, debug_option, guarded
+from flagcheck.checker.cli.common import allow_path_option, debug_option, guarded, param_option
 from flagcheck.checker.report import itf
 from flagcheck.checker.verdict import EXIT_OK, EXIT_VIOLATED
 from flagcheck.checker.verify import replay_saved
@@ -22,9 +22,10 @@ from flagcheck.tlamodel.load import load_design
 @click.option("--property", "-p", "prop", default=None, metavar="NAME",
               help="Only the counterexample of this property.")
 @allow_path_option
+@param_option()
 @debug_option
 def replay_cmd(trace_file: Path, design: Path, scenario: str | None, prop: str | None,
-               allow: tuple[Path, ...], debug: bool) -> None:
+               allow: tuple[Path, ...], params: dict[str, int], debug: bool) -> None:
     """Re-execute a saved counterexample (verify --format json, or an ITF trace) on DESIGN.
 
     Each step's action is found by its index and must still be the same statement; the run
@@ -40,7 +41,7 @@ def replay_cmd(trace_file: Path, design: Path, scenario: str | None, prop: str |
             raise DesignError(f"cannot read {trace_file}: {e.strerror or e}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise DesignError(f"{trace_file}: not JSON ({e})") from None
-        d = load_design(design, allow_paths=allow)
+        d = load_design(design, allow_paths=allow, params=params)
         try:
             saved = itf.saved_traces(doc)
         except itf.BadTrace as e:
@@ -55,6 +56,11 @@ def replay_cmd(trace_file: Path, design: Path, scenario: str | None, prop: str |
             what = " and ".join(x for x in (f"scenario {scenario}" if scenario else "",
                                             f"property {prop}" if prop else "") if x)
             raise DesignError(f"{trace_file} holds no counterexample" + (f" for {what}" if what else ""))
+        if params:      # read the scenarios first: a scenario file may declare a --param
+            for t in saved:
+                if scenario or t.scenario:
+                    d.scenario(scenario or t.scenario)
+            d.check_params()
         code = EXIT_OK
         for t in saved:
             try:

@@ -9,9 +9,9 @@ import click
 from rich.console import Console
 
 from flagcheck.checker import coverage
-from flagcheck.checker.cli.common import (allow_path_option, debug_option, engine_options, guarded,
-                                          output_option, read_design, wide_console,
-                                          write_output)
+from flagcheck.checker.cli.common import (allow_path_option, check_params, debug_option,
+                                          engine_options, guarded, output_option, param_option,
+                                          read_design, wide_console, write_output)
 from flagcheck.checker.report import FORMATS, render_many, report_of
 from flagcheck.checker.report.terminal import (LiveStatus, print_coverage, print_findings, print_report,
                                                print_skipped, progress_seconds, verdict_table)
@@ -57,6 +57,7 @@ def _status(design_name: str, engine: str, bound: str, total: int,
               help="Check only this property (repeatable).")
 @engine_options(limits=True)
 @allow_path_option
+@param_option()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format (docs/trace-format.md describes json).")
 @output_option("Write the report in --format to FILE; the terminal then gets the text report.")
@@ -70,8 +71,9 @@ def _status(design_name: str, engine: str, bound: str, total: int,
                    "'progress:' line every 10 s, or FLAGCHECK_PROGRESS_SECONDS).")
 @debug_option
 def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tuple[str, ...],
-               opts: Options, allow: tuple[Path, ...], fmt: str, output: Path | None,
-               strict: bool, quiet: bool, no_progress: bool, debug: bool) -> None:
+               opts: Options, allow: tuple[Path, ...], params: dict[str, int], fmt: str,
+               output: Path | None, strict: bool, quiet: bool, no_progress: bool,
+               debug: bool) -> None:
     """Check each DESIGN against its scenarios and print verdicts and counterexamples.
 
     Exit codes: 0 nothing violated and nothing unknown, 1 a property violated (or, with
@@ -102,7 +104,11 @@ def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tup
             raise DesignError("--format html renders one design; run verify once per design")
         # every file is read before any search, so a typo in the last one fails at once;
         # reading is part of the first scenario's --timeout (tlamodel.deadline.Budget)
-        loaded = [(p, read_design(p, allow, budget)) for p in designs]
+        loaded = [(p, read_design(p, allow, budget, params)) for p in designs]
+        if params:      # the scenarios read first: a scenario FILE may declare a --param
+            for _, d in loaded:
+                select_scenarios(d, scenarios)
+            check_params([d for _, d in loaded])
         runs = [one(p, d) for p, d in loaded]
         code = fold_exit(c for *_, c in runs)
         if fmt != "text" or output is not None:
