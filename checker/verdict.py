@@ -50,7 +50,7 @@ class Verdict:
         if o.status == "holds" and o.exhaustive:
             base = o.answered_by
             if base == "explicit":
-                return f"proved (explicit, {o.states} states)"
+                return f"proved (explicit, {o.states} states{' (orbits)' if o.orbits else ''})"
             if base == "kind":
                 return f"proved (k-induction, k={o.depth})"
             if base == "pdr":
@@ -59,7 +59,7 @@ class Verdict:
         if o.status == "holds":
             return f"holds up to depth {o.depth}"
         depth = f"; reached depth {o.depth}" if o.depth >= 0 else ""
-        states = f", {o.states} states" if o.states else ""
+        states = f", {o.states} states{' (orbits)' if o.orbits else ''}" if o.states else ""
         return f"unknown ({o.reason}{depth}{states})"
 
     def expectation_met(self) -> bool | None:

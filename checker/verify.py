@@ -46,6 +46,7 @@ class Options:
     seed: int = 0
     reduce: bool = True               # merge task-private steps (tlamodel.reduce)
     max_memory: int | None = None     # MB of address space of each engine process
+    symmetry: bool = True             # explicit search: one state per orbit (pyspec.symmetry)
 
 
 def select_scenarios(design: Design, refs: tuple[str, ...]) -> list[SpecFile]:
@@ -59,7 +60,7 @@ def select_scenarios(design: Design, refs: tuple[str, ...]) -> list[SpecFile]:
 
 def _settings(opts: Options, depth: int) -> Settings:
     return Settings(depth=depth, timeout=opts.timeout, max_states=opts.max_states,
-                    seed=opts.seed, max_memory=opts.max_memory)
+                    seed=opts.seed, max_memory=opts.max_memory, symmetry=opts.symmetry)
 
 
 def run_engine(model: Model, props: list[str], opts: Options, depth: int,
@@ -85,7 +86,7 @@ def _run_engine(model: Model, props: list[str], opts: Options, depth: int,
     t0 = time.monotonic()
     quick_budget = QUICK_SECONDS if opts.timeout is None else min(QUICK_SECONDS, opts.timeout / 2)
     quick = explicit.check(model, props, max_states=opts.max_states or QUICK_STATES,
-                           timeout=quick_budget, progress=progress)
+                           timeout=quick_budget, progress=progress, symmetry=opts.symmetry)
     if all(portfolio.definitive(o) for o in quick.values()):
         return {n: replace(o, engine="auto", via=o.answered_by) for n, o in quick.items()}
     left = None if opts.timeout is None else opts.timeout - (time.monotonic() - t0)

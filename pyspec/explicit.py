@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from flagcheck.pyspec import liveness
 from flagcheck.pyspec.evaluate import Fn, compile_expr
 from flagcheck.pyspec.outcome import Outcome
-from flagcheck.pyspec import layered
+from flagcheck.pyspec import layered, orbits, replay, symmetry
 from flagcheck.pyspec.packed import Unpackable, compile_columns
 from flagcheck.pyspec.progress import ProgressHook, Reporter
 from flagcheck.pyspec.successors import compiled, initial_states, path_back
@@ -60,7 +60,8 @@ Parents = dict[State, "tuple[State, int] | None"]
 
 def check(model: Model, properties: list[str] | None = None,
           max_states: int | None = None, timeout: float | None = None,
-          progress: ProgressHook | None = None, layered: bool = True) -> dict[str, Outcome]:
+          progress: ProgressHook | None = None, layered: bool = True,
+          symmetry: bool = False) -> dict[str, Outcome]:
     """Check ``properties`` (default: all of the model's) by exhaustive BFS.
 
     Stops when every requested property is violated, the state space is exhausted, or
@@ -68,7 +69,11 @@ def check(model: Model, properties: list[str] | None = None,
     not yet violated are ``unknown``).  ``progress`` (pyspec.progress) gets the states
     found, states per second, the queue and the BFS layer while the search runs.
     ``layered=False`` forces the tuple search (the layered one gives the same answers; the
-    differential tests compare them)."""
+    differential tests compare them).  ``symmetry`` lets the layered search store one state
+    per orbit of interchangeable tasks (pyspec.symmetry; same verdicts and depths, the
+    counterexamples concrete, ``states`` counting orbits); liveness is always searched
+    unreduced.  Off here, so that this function counts states; the engine registry and
+    ``verify`` turn it on unless ``--no-symmetry``."""
     names = [p.name for p in model.properties] if properties is None else list(properties)
     known = {p.name for p in model.properties}
     for n in names:
@@ -79,12 +84,12 @@ def check(model: Model, properties: list[str] | None = None,
         return {}
     live = [n for n in names if isinstance(model.property(n), Liveness)]
     if not live:
-        return _safety(model, names, max_states, timeout, progress, layered)
+        return _safety(model, names, max_states, timeout, progress, layered, symmetry)
     # Liveness properties go to the product/SCC engine (pyspec.liveness); both searches
     # share one wall-clock budget, the state limit applies to each.
     t0 = time.monotonic()
     safety = [n for n in names if n not in live]
-    out = (_safety(model, safety, max_states, timeout, progress, layered)
+    out = (_safety(model, safety, max_states, timeout, progress, layered, symmetry)
            if safety else {})
     left = None if timeout is None else timeout - (time.monotonic() - t0)
     if left is not None and left <= 0:
@@ -97,12 +102,15 @@ def check(model: Model, properties: list[str] | None = None,
 
 
 def _safety(model: Model, names: list[str], max_states: int | None, timeout: float | None,
-            progress: ProgressHook | None, layered: bool) -> dict[str, Outcome]:
-    """The layered search where the model packs into 64 bits, else the tuple search."""
+            progress: ProgressHook | None, layered: bool,
+            symmetry: bool = False) -> dict[str, Outcome]:
+    """The layered search where the model packs into 64 bits, else the tuple search (which
+    does not reduce by symmetry)."""
     t0 = time.monotonic()
     if layered:
         try:
-            return _Layered(model, dict.fromkeys(names), max_states, timeout, progress).run()
+            return _Layered(model, dict.fromkeys(names), max_states, timeout, progress,
+                            symmetry).run()
         except Unpackable:
             pass
     left = None if timeout is None else max(0.0, timeout - (time.monotonic() - t0))
@@ -307,14 +315,25 @@ class _Search:
         return {name: self.results[name] for name in self.wanted}
 
 
+@dataclass
 class _Layered(_Search):
     """The same search a layer at a time over packed states (pyspec.layered): the same
     answers, traces and state counts as ``_Search``, many times faster.  Raises
-    ``Unpackable`` (before or during the search) for a model it cannot hold."""
+    ``Unpackable`` (before or during the search) for a model it cannot hold.
+
+    With ``symmetry`` it stores canonical states, one per orbit (pyspec.orbits): the same
+    verdicts and depths, ``states`` counting orbits, every counterexample made concrete
+    again and replayed before it is reported."""
+    symmetry: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.vm = layered.vmodel(self.model)
+        self.sym = (symmetry.detect(self.model, list(self.wanted)) if self.symmetry
+                    else symmetry.Symmetry())
+        self.canon = orbits.Canon(self.sym, self.vm.layout) if self.sym else None
+        if self.canon is not None:
+            self.vm = replace(self.vm, canon=self.canon)
         self.vinv = [(name, compile_columns(self.model.property(name).expr, self.vm.index))  # type: ignore[union-attr]
                      for name, _ in self.invariants]
         self.store = layered.Store(self.vm.layout.words)
@@ -324,6 +343,8 @@ class _Layered(_Search):
 
     def run(self) -> dict[str, Outcome]:
         init = layered.initial_layer(self.model, self.vm.layout)
+        if self.canon is not None:
+            init = _first_of_each(self.canon(init))
         if self.max_states is not None and len(init) > self.max_states:
             init = init[:self.max_states]
             self.stopped = f"state limit {self.max_states} reached"
@@ -380,3 +401,24 @@ class _Layered(_Search):
             self._record([name], self.store.trace(self.vm.layout, base + i), base + i + 1)
             self.vinv = [(n, f) for n, f in self.vinv if n != name]
             self.invariants = [(n, f) for n, f in self.invariants if n != name]
+
+    def _record(self, names: list[str], trace: Trace, states: int) -> None:
+        """A path of orbits is made concrete and replayed here, before anyone sees it."""
+        if self.canon is not None:
+            trace = orbits.concretise(self.model, self.canon, trace)
+            for name in names:
+                replay.check_violation(self.model, trace, name)
+        super()._record(names, trace, states)
+
+    def _finish(self) -> dict[str, Outcome]:
+        out = super()._finish()
+        if not self.symmetry:
+            return out
+        said = self.sym.describe()
+        return {n: replace(o, orbits=bool(self.sym), symmetry=said) for n, o in out.items()}
+
+
+def _first_of_each(states: "np.ndarray") -> "np.ndarray":
+    """``states`` without repeats, each kept where it first occurs."""
+    _, first = np.unique(states, axis=0, return_index=True)
+    return states[np.sort(first)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -49,6 +50,9 @@ class VModel:
     index: dict[str, int]
     #: one more than the largest rank (a successor's key is parent position * span + rank)
     span: int
+    #: under symmetry reduction (pyspec.orbits): packed states -> their orbits' canonical
+    #: states, applied to every successor before it is looked up; None: no reduction
+    canon: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def vmodel(model: Model) -> VModel:
@@ -221,6 +225,8 @@ def expand(vm: VModel, layer: np.ndarray, store: Store, want_deadlock: bool,
             continue
         order = np.argsort(np.concatenate(key), kind="stable")
         s = np.concatenate(succ)[order]
+        if vm.canon is not None:
+            s = vm.canon(s)
         h = fingerprint(s)
         by_h = np.argsort(h, kind="stable")          # equal fingerprints: earliest key first
         hs = h[by_h]

@@ -92,6 +92,12 @@ class Outcome:
     reason: str = ""
     certificate: Certificate | None = None
     via: str = ""
+    #: ``states`` counts orbits: the explicit search stored one state per orbit of
+    #: interchangeable tasks (pyspec.symmetry), not every state
+    orbits: bool = False
+    #: what the symmetry detection found, in words (the groups, and what broke one);
+    #: "" when the engine did not look
+    symmetry: str = ""
 
     @property
     def answered_by(self) -> str:

@@ -144,9 +144,10 @@ def engine_options(*, limits: bool = False) -> Callable[[F], F]:
         @functools.wraps(f)
         def command(*args: Any, engine: str, depth: int | None, timeout: float | None,
                     max_states: int | None, no_reduce: bool, max_memory: int | None = None,
-                    seed: int = 0, **kw: Any) -> Any:
+                    seed: int = 0, no_symmetry: bool = False, **kw: Any) -> Any:
             opts = Options(engine=engine, depth=depth, timeout=timeout, max_states=max_states,
-                           seed=seed, max_memory=max_memory, reduce=not no_reduce)
+                           seed=seed, max_memory=max_memory, reduce=not no_reduce,
+                           symmetry=not no_symmetry)
             return f(*args, opts=opts, **kw)
 
         options: list[Callable[[F], F]] = [
@@ -173,6 +174,8 @@ def engine_options(*, limits: bool = False) -> Callable[[F], F]:
             options.append(click.option("--seed", type=int, default=0, show_default=True,
                                         help="Z3 random seed."))
         options.append(click.option("--no-reduce", is_flag=True, help=NO_REDUCE_HELP))
+        options.append(click.option("--no-symmetry", is_flag=True, help=(
+            "Explicit engine: store every state, not one per orbit of interchangeable tasks.")))
         return _stack(command, options)  # type: ignore[arg-type]
     return decorate
 

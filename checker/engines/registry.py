@@ -30,6 +30,7 @@ class Settings:
     max_states: int | None            # the explicit search's state limit
     seed: int                         # Z3's random seed
     max_memory: int | None = None     # MB of address space of the engine's process
+    symmetry: bool = True             # the explicit search stores one state per orbit
 
 
 #: an engine's check function: the model, the properties, the run's settings, the hook
@@ -39,7 +40,7 @@ Check = Callable[[Model, list[str], Settings, "ProgressHook | None"], dict[str, 
 def _explicit(model: Model, props: list[str], s: Settings,
               progress: ProgressHook | None) -> dict[str, Outcome]:
     return explicit.check(model, props, max_states=s.max_states, timeout=s.timeout,
-                          progress=progress)
+                          progress=progress, symmetry=s.symmetry)
 
 
 def _bmc(model: Model, props: list[str], s: Settings,

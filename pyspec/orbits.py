@@ -1,0 +1,167 @@
+"""One packed state per orbit: the canonical form the layered search stores under symmetry,
+and the way back from a path of canonical states to a concrete counterexample.
+
+Why sorting: the tasks of a group (pyspec.symmetry) are interchangeable, so a state and the
+state with two tasks' variables swapped have the same future up to the swap.  Sorting the
+group's per-task slices of the packed state picks one member of every orbit -- the same
+member from every state of the orbit -- and it is a few numpy calls per layer: the slices
+are read out as an ``(n, tasks, fields)`` array, ordered by one integer key per task, and
+written back.  Variables outside the slots whose values name a task (the run-time error
+message of one task) follow the permutation through a lookup table, and they break ties
+between otherwise equal tasks, so that the form is canonical, not merely orbit-preserving.
+
+A counterexample found among canonical states is a path of orbits.  ``concretise`` walks it
+again in the concrete model: from the concrete state, the first enabled action whose
+successor has the next canonical form.  One exists (the orbit step came from some member of
+the orbit, and automorphisms map steps to steps), so the path has the same length, and it
+is an ordinary trace that pyspec.replay checks like any other.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from flagcheck.pyspec.packed import Layout
+from flagcheck.pyspec.successors import compiled
+from flagcheck.pyspec.symmetry import Group, Symmetry, ValueMap
+from flagcheck.pyspec.trace import Trace
+from flagcheck.tlamodel.ir import Model
+
+#: bits of a sort key: one int64 without its sign bit
+_KEY_BITS = 62
+
+
+@dataclass(frozen=True)
+class _Slots:
+    """One group's stored fields as arrays: ``word``/``shift`` per (slot, field), ``mask``
+    and key offset per field (constant fields left out: they are equal in every slot)."""
+    word: np.ndarray         # (k, p)
+    shift: np.ndarray        # (k, p)
+    mask: np.ndarray         # (p,)
+    offset: np.ndarray       # (p,) bit offset of each field in the sort key, first field highest
+    values: tuple[ValueMap, ...]
+    bits: int                # key bits of the fields, before the tie-breaking bits
+
+
+class Canon:
+    """The canonical form of packed states under ``sym`` (callable on an ``(n, words)``
+    array; returns a new array)."""
+
+    def __init__(self, sym: Symmetry, layout: Layout) -> None:
+        self.layout = layout
+        self.groups = tuple(self._slots(g, gi, sym, layout) for gi, g in enumerate(sym.groups))
+        clear = [-1] * layout.words
+        for s in self.groups:
+            for w, sh, m in zip(s.word.ravel(), s.shift.ravel(), np.tile(s.mask, len(s.word))):
+                clear[int(w)] &= ~(int(m) << int(sh))
+        self.clear = np.array(clear, dtype=np.int64)
+
+    @staticmethod
+    def _slots(g: Group, gi: int, sym: Symmetry, layout: Layout) -> _Slots:
+        fields = [q for q in range(len(g.slots[0])) if layout.fields[g.slots[0][q]].word >= 0]
+        f = layout.fields
+        word = np.array([[f[s[q]].word for q in fields] for s in g.slots], dtype=np.int64)
+        shift = np.array([[f[s[q]].shift for q in fields] for s in g.slots], dtype=np.int64)
+        mask = np.array([f[g.slots[0][q]].mask for q in fields], dtype=np.int64)
+        widths = [int(m).bit_length() for m in mask]
+        offset, at = [], sum(widths)
+        for w in widths:
+            at -= w
+            offset.append(at)
+        values = tuple(v for v in sym.values if v.group == gi)
+        return _Slots(word.reshape(len(g.slots), len(fields)),
+                      shift.reshape(len(g.slots), len(fields)), mask,
+                      np.array(offset, dtype=np.int64), values, sum(widths))
+
+    def __call__(self, states: np.ndarray) -> np.ndarray:
+        out = states & self.clear
+        for s in self.groups:
+            self._group(s, states, out)
+        return out
+
+    def _group(self, s: _Slots, states: np.ndarray, out: np.ndarray) -> None:
+        k, p = s.word.shape
+        raw = np.empty((len(states), k, p), dtype=np.int64)
+        for j in range(k):
+            for q in range(p):
+                raw[:, j, q] = (states[:, s.word[j, q]] >> s.shift[j, q]) & s.mask[q]
+        named = [self._named(v, states, k) for v in s.values]
+        order = _sort_order(raw, s, named)
+        new = np.take_along_axis(raw, order[:, :, None], axis=1)
+        for j in range(k):
+            for q in range(p):
+                out[:, s.word[j, q]] |= new[:, j, q] << s.shift[j, q]
+        if s.values:
+            where = np.argsort(order, axis=1)        # old slot -> its new slot
+            for v, slot in zip(s.values, named):
+                self._rename(v, states, out, slot, where)
+
+    def _named(self, v: ValueMap, states: np.ndarray, k: int) -> np.ndarray:
+        """Per state, the slot the value of ``v`` names (-1: none)."""
+        col = self._col(v.var, states)
+        return np.asarray(v.slot_of, dtype=np.int64)[col]
+
+    def _col(self, var: int, states: np.ndarray) -> np.ndarray:
+        f = self.layout.fields[var]
+        if f.word < 0:
+            return np.full(len(states), f.lo - f.lo, dtype=np.int64)
+        return (states[:, f.word] >> f.shift) & f.mask
+
+    def _rename(self, v: ValueMap, states: np.ndarray, out: np.ndarray, slot: np.ndarray,
+                where: np.ndarray) -> None:
+        f = self.layout.fields[v.var]
+        if f.word < 0:
+            return
+        col = self._col(v.var, states) + f.lo
+        rows = np.flatnonzero(slot >= 0)
+        if not len(rows):
+            return
+        table = np.asarray(v.table, dtype=np.int64)
+        new = col.copy()
+        new[rows] = table[col[rows], where[rows, slot[rows]]]
+        out[:, f.word] &= ~(f.mask << f.shift)
+        out[:, f.word] |= (new - f.lo) << f.shift
+
+
+def _sort_order(raw: np.ndarray, s: _Slots, named: list[np.ndarray]) -> np.ndarray:
+    """Per state, the slots in canonical order: by the fields, first field first, then by
+    whether a renamed value names the slot (the tie-break that makes the form canonical)."""
+    n, k, p = raw.shape
+    ties = [(sl[:, None] == np.arange(k)[None, :]).astype(np.int64) for sl in named]
+    if s.bits + len(ties) <= _KEY_BITS:
+        key = np.zeros((n, k), dtype=np.int64)
+        for q in range(p):
+            key |= raw[:, :, q] << (s.offset[q] + len(ties))
+        for b, t in enumerate(ties):
+            key |= t << (len(ties) - 1 - b)
+        return np.argsort(key, axis=1, kind="stable")
+    # too wide for one key: stable sorts from the least significant column up
+    cols = [raw[:, :, q] for q in range(p)] + ties
+    order = np.tile(np.arange(k), (n, 1))
+    for c in reversed(cols):
+        step = np.argsort(np.take_along_axis(c, order, axis=1), axis=1, kind="stable")
+        order = np.take_along_axis(order, step, axis=1)
+    return order
+
+
+def concretise(model: Model, canon: Canon, trace: Trace) -> Trace:
+    """The concrete run behind ``trace``, a path of canonical states: the same length,
+    each step an enabled action of the model (see the module docstring)."""
+    layout = canon.layout
+    cm = compiled(model)
+    s = trace.states[0]
+    if not all(v in choices for v, choices in zip(s, model.init)):
+        raise RuntimeError("symmetry: a canonical initial state is not initial")
+    states, acts = [s], []
+    for nxt in trace.states[1:]:
+        want = np.array(layout.pack(nxt), dtype=np.int64)
+        steps = [(a.index, a.fire(s)) for a in cm.candidates(s) if a.guard(s)]
+        packed = np.array([layout.pack(t) for _, t in steps], dtype=np.int64)
+        hit = np.flatnonzero((canon(packed.reshape(len(steps), layout.words)) == want).all(axis=1))
+        if not len(hit):
+            raise RuntimeError("symmetry: no concrete step reaches the next orbit")
+        a, s = steps[int(hit[0])]
+        states.append(s)
+        acts.append(a)
+    return Trace(tuple(states), tuple(acts))
