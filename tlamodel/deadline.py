@@ -124,7 +124,8 @@ def current() -> Deadline | None:
 
 
 _ARMED: list[Deadline] = []      # the deadline whose timer is set (at most one)
-RETRY = 0.05                     # seconds between rings once the deadline has passed
+RETRY = 0.25                     # seconds between rings once the deadline has passed (far
+                                 # longer than an OutOfTime takes to reach the disarm)
 
 
 @contextlib.contextmanager
@@ -136,21 +137,30 @@ def _alarm(deadline: Deadline) -> Iterator[None]:
         return
 
     def ring(signum: int, frame: object) -> None:
-        raise OutOfTime(deadline.phase, deadline.seconds or 0.0)   # the phase of that moment
+        if _ARMED and _ARMED[0] is deadline:     # a late ring after the disarm is ignored
+            raise OutOfTime(deadline.phase, deadline.seconds or 0.0)   # the phase now
 
     old = signal.signal(signal.SIGALRM, ring)
-    left = deadline.left() or 0.0
     _ARMED.append(deadline)
-    # It rings again every RETRY seconds: a handler that runs inside a garbage-collector
-    # callback or a __del__ has its exception printed and dropped by Python, and a phase
-    # with no check() of ours (a YAML alias bomb) would then run on for ever.
-    signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), RETRY)
     try:
+        # It rings again every RETRY seconds: a handler that runs inside a garbage-collector
+        # callback or a __del__ has its exception printed and dropped by Python, and a phase
+        # with no check() of ours (a YAML alias bomb) would then run on for ever.  Armed
+        # inside the try: a first ring before the body starts still disarms it.
+        signal.setitimer(signal.ITIMER_REAL, max(deadline.left() or 0.0, 1e-3), RETRY)
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-        _ARMED.clear()
+        try:
+            _disarm(old)
+        finally:            # a ring inside the first disarm raised before it was done
+            _disarm(old)
+
+
+def _disarm(handler: object) -> None:
+    """Stop the timer first, so no ring can interrupt the rest."""
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    _ARMED.clear()
+    signal.signal(signal.SIGALRM, handler)   # type: ignore[arg-type]
 
 
 def fmt_seconds(s: float) -> str:
