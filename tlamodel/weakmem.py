@@ -59,9 +59,9 @@ MODELS = ("sc", "tso", "lkmm")
 #: ``lkmm`` can see them: none of them is a locked instruction on x86, so not a TSO fence
 WEAK_BARRIERS = ("smp_wmb", "smp_rmb", "smp_mb__before_atomic", "smp_mb__after_atomic",
                  "smp_store_release", "smp_load_acquire")
-#: library RMWs that return nothing: locked (fully ordered) on x86, unordered in the kernel's
-#: model (tlamodel.weakmem_lkmm)
-UNORDERED_RMW = ("set_bit", "clear_bit")
+#: library RMWs that return nothing, or whose value is dropped (the _relaxed variants):
+#: locked (fully ordered) on x86, unordered in the kernel's model (tlamodel.weakmem_lkmm)
+UNORDERED_RMW = ("set_bit", "clear_bit", "xchg_relaxed")
 DEFAULT_BUFFER = 2
 MAX_BUFFER = 8
 #: a location with at most this many values gets one flush action per value ("flush x=1")

@@ -9,6 +9,9 @@ never strands queued work under TSO (clear_bit() is a locked instruction on x86)
 plain store instead of clear_bit() without a barrier does (9 steps); correct under sc.
 Under lkmm clear_bit() is unordered: without smp_mb__after_atomic() the load of task_works
 is performed before the clear and the work is stranded (8 steps); with it, proved.
+task_work_add(): the push and set_notify_signal()'s test of the flag need one full barrier
+between them (cmpxchg()'s or test_and_set_bit()'s); with neither (a relaxed push under lkmm,
+a plain store under tso, then test_bit() + set_bit()) the work is stranded.
 Every engine gives the expected verdict and every counterexample replays in pyspec.
 """
 from __future__ import annotations
@@ -33,10 +36,25 @@ WANT = {"sleep-wakeup-tso": ("proved", None), "sleep-wakeup-tso-no-mb": ("violat
 NOTIFY = {"notify-signal-tso": ("proved", None), "notify-signal-tso-no-mb": ("proved", None),
           "notify-signal-tso-plain-clear": ("violated", 9),
           # the kernel's model: clear_bit() is unordered, smp_mb__after_atomic() is needed
-          "notify-signal-lkmm": ("proved", None), "notify-signal-lkmm-no-mb": ("violated", 8)}
+          "notify-signal-lkmm": ("proved", None), "notify-signal-lkmm-no-mb": ("violated", 8),
+          # task_work_add(): the push (cmpxchg) and the test of the flag form an SB pair with
+          # the target's clear + smp_mb__after_atomic(); one full barrier on the adder's side
+          # is needed, either one will do
+          "task-work-add-tso-test-bit": ("proved", None),
+          "task-work-add-tso-plain-push": ("violated", 9),
+          "task-work-add-lkmm-test-bit": ("proved", None),
+          "task-work-add-lkmm-relaxed-push": ("proved", None),
+          "task-work-add-lkmm-relaxed": ("violated", 8)}
 #: the step a counterexample ends with
 LAST = {"notify-signal-tso-plain-clear": "flush T.TIF_NOTIFY_SIGNAL=false",
-        "notify-signal-lkmm-no-mb": "current.done = true;"}
+        "notify-signal-lkmm-no-mb": "current.done = true;",
+        "task-work-add-tso-plain-push": "flush T.task_works=1",
+        "task-work-add-lkmm-relaxed": "current.done = true;"}
+#: a step each counterexample must contain: the reordering that strands the work
+REORDERED = {"notify-signal-lkmm-no-mb": "// early, before 'atomic { flag = false; }'",
+             "task-work-add-tso-plain-push": "t.task_works = 1;  // store T.task_works=1 buffered",
+             "task-work-add-lkmm-relaxed": "if (!t.TIF_NOTIFY_SIGNAL)  // early, before "
+                                           "'atomic { loc = val; }'"}
 
 
 @pytest.mark.parametrize("design", sorted(WANT))
@@ -107,8 +125,8 @@ def test_notify_signal_verdicts(design: str) -> None:
         check_violation(m, o.trace, "no_stranded_work")
         texts = [m.actions[a].info.text for a in o.trace.actions]
         assert texts[-1] == LAST[design]
-        if design == "notify-signal-lkmm-no-mb":   # the load of task_works passed clear_bit
-            assert any("// early, before 'atomic { flag = false; }'" in x for x in texts)
+        if design in REORDERED:
+            assert any(REORDERED[design] in x for x in texts), texts
 
 
 def test_the_plain_clear_is_correct_under_sc(tmp_path: Path) -> None:

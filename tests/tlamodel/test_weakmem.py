@@ -6,7 +6,8 @@ What must hold: under sc every test's exists clause is unreachable; under tso ex
 SB+rfi's and R's (the store-buffering outcomes x86 allows; SB+rfi through store
 forwarding) are reachable, and SB+mbs, MP, MP+wmb+rmb, MP+release+acquire, MP+polocks, LB,
 R+mbs, S, S+wmb+acquire, WRC, WRC+release+rmb, ISA2, ISA2+release+acquire, IRIW,
-IRIW+mbs, LB+mb+ctrl, MP+porevlocks and the coherence tests CoRR, CoRW, CoWR, CoWW are not (TSO keeps store-store,
+IRIW+mbs, LB+mb+ctrl, MP+porevlocks, 2+2W (with and without smp_wmb()), LB+acquire+release,
+ISA2+polocks, Z6.0+release+acquire+mb and the coherence tests CoRR, CoRW, CoWR, CoWW are not (TSO keeps store-store,
 load-load and load-store order, is multicopy atomic, and smp_mb() and locks drain the
 buffer); explicit, BMC, k-induction and PDR agree, the counterexample replays in pyspec,
 the reduced and the unreduced model agree, the trace says which store was buffered and
@@ -59,16 +60,27 @@ LITMUS = {"SB": ("Sometimes", False, True),
           "IRIW-mbs": ("Never", False, False),
           "WRC-release-rmb": ("Never", False, False),
           "ISA2-release-acquire": ("Never", False, False),
-          "MP-porevlocks": ("Never", False, False)}
+          "MP-porevlocks": ("Never", False, False),
+          # no kernel file: Result derived from linux-kernel.cat (the fixtures' docs)
+          "2+2W": ("Sometimes", False, False),
+          "2+2W-wmbs": ("Never", False, False),
+          "LB-acquire-release": ("Never", False, False),
+          "ISA2-polocks": ("Never", False, False),
+          "Z6.0-release-acquire-mb": ("Sometimes", False, False)}
+#: tests whose kernel Result memory: lkmm does not reproduce, with the reason (each must
+#: still differ: a change that makes it agree moves it back to the checked tests)
+LKMM_MISSES = {"Z6.0-release-acquire-mb": "stores reach one memory in real-time order, so a "
+               "coherence link after a release-acquire chain orders it (multicopy atomic)"}
 #: depth of the shortest counterexample in the reduced model
 DEPTH = {"SB": 4, "R": 11, "SB-rfi": 6}
 LKMM_DEPTH = {"SB": 4, "SB-rfi": 4, "MP": 5, "LB": 6, "R": 11, "S": 11, "WRC": 7, "ISA2": 8,
-              "IRIW": 8}
+              "IRIW": 8, "2+2W": 12}
 
 
 def _reachable(scenario: str, memory: str) -> bool:
     result, sc, tso = LITMUS[scenario]
-    return {"sc": sc, "tso": tso, "lkmm": result == "Sometimes"}[memory]
+    lkmm = (result == "Sometimes") != (scenario in LKMM_MISSES)
+    return {"sc": sc, "tso": tso, "lkmm": lkmm}[memory]
 
 
 def _depth(scenario: str, memory: str) -> int:
@@ -94,6 +106,12 @@ def test_explicit_reproduces_the_table(scenario: str, memory: str, reduce: bool)
         check_violation(m, o.trace, "never_exists")
         if reduce:
             assert o.depth == _depth(scenario, memory)
+
+
+def test_every_lkmm_miss_is_an_outcome_the_kernel_allows() -> None:
+    # the approximation may miss a reordering (under-approximate), never invent one
+    for scenario in LKMM_MISSES:
+        assert LITMUS[scenario][0] == "Sometimes" and not _reachable(scenario, "lkmm")
 
 
 def test_the_lkmm_results_are_not_weaker_than_tso() -> None:
