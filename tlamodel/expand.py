@@ -61,7 +61,8 @@ class Expander:
                 known = [*self.params, *(n for n, _ in self.bound)]
                 raise DesignError(f"unknown parameter '{e.id}' in {what}", e.loc,
                                   hint=did_you_mean(e.id, known) or
-                                  f"declare it in this file: params: {{{e.id}: 2}}")
+                                  f"declare it in this file (params: {{{e.id}: 2}}); {what} is "
+                                  "a constant: numbers and parameters with + and -")
             return v
         if isinstance(e, A.Unary) and e.op == "-":
             return self._fits(-self.const(e.arg, what), e.loc, what)

@@ -189,8 +189,8 @@ def elements(name: str, rng: tuple[int, int], exp: Expander,
 
 
 # ---------------------------------------------------------------- the rest of the file
-#: what only a file that uses this section's syntax contains: ``A[`` or ``repeat``
-_MARKS = re.compile(r"\w\s*\[|\brepeat\b")
+#: what only a file that uses this syntax contains: ``A[``, ``repeat``, a named range bound
+_MARKS = re.compile(r"\w\s*\[|\brepeat\b|\.\.\s*-?\s*[A-Za-z_]|[A-Za-z_]\w*\s*\.\.")
 
 
 def expand_spec(spec: Any, exp: Expander, text: str) -> None:
