@@ -3,7 +3,7 @@ flagcheck scenarios, for the subset flagcheck can express.
 
 Why a converter: the kernel's litmus tests, each with its ``Result:`` line, are the oracle of
 a memory model; translating them by hand does not scale past a few dozen.  The output is a
-scenario for tests/tlamodel/fixtures/weakmem/litmus-lib.yaml (shared ``x``, ``y``, ``z``, a
+scenario for specs/lib/litmus.yaml (shared ``x``, ``y``, ``z``, a
 lock ``mylock``, registers ``r0``, ``r1`` per task starting at -1, a ``fin`` flag and the
 invariant ``never_exists: !exists_clause()``), so its verdict under a ``memory:`` setting is
 the test's answer: ``never_exists`` holds iff the ``exists`` clause is unreachable.
@@ -18,7 +18,10 @@ each task's closing ``smp_mb(); fin = true`` so it is read with every buffer dra
 Anything else raises Unsupported with the reason.
 
 Usage: ``python -m flagcheck.tlamodel.litmus FILE.litmus... -o DIR`` writes one scenario per
-supported file and prints, per file, its Result and what happened.
+supported file, prints, per file, its Result and what happened, and writes three designs that
+check them (``litmus-lkmm.yaml``: every test with a Result line; ``litmus-sc.yaml`` and
+``litmus-tso.yaml``: the Never tests, which any stronger model must forbid too), so
+``flagcheck test DIR`` is the oracle run.
 """
 from __future__ import annotations
 
@@ -206,6 +209,28 @@ def convert(text: str, source: str) -> Converted:
     return Converted(scen, "\n".join(out) + "\n", result)
 
 
+def designs(converted: list[Converted]) -> dict[str, str]:
+    """The designs that check ``converted``, by file name, every expectation from a Result
+    line: under lkmm each test with one (Never: ``holds``, Sometimes: ``violated``); under
+    sc and tso, which are stronger than the kernel's model, the Never tests only."""
+    out = {}
+    for memory in ("sc", "tso", "lkmm"):
+        tests = [c for c in converted if c.result == "Never" or
+                 (memory == "lkmm" and c.result == "Sometimes")]
+        if not tests:
+            continue
+        lines = ["flagcheck: 1", f"design: litmus-{memory}",
+                 f"summary: the converted litmus tests under memory {memory}",
+                 "extends: lib/litmus.yaml", f"memory: {memory}",
+                 f"scenarios: [{', '.join(f'{c.name}.yaml' for c in tests)}]",
+                 "check: [never_exists, assertions]", "bound: 40", "expect:"]
+        for c in tests:
+            verdict = "holds" if c.result == "Never" else "violated"
+            lines.append(f"  {c.name}: {{never_exists: {verdict}, assertions: holds}}")
+        out[f"litmus-{memory}.yaml"] = "\n".join(lines) + "\n"
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Convert files; print one line per file: name, Result, written or unsupported why."""
     ap = argparse.ArgumentParser(prog="python -m flagcheck.tlamodel.litmus",
@@ -214,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", type=Path, required=True, help="folder for the scenarios")
     args = ap.parse_args(argv)
     args.output.mkdir(parents=True, exist_ok=True)
+    done: list[Converted] = []
     for f in args.files:
         try:
             c = convert(f.read_text(encoding="utf-8"), str(f))
@@ -222,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         (args.output / f"{c.name}.yaml").write_text(c.yaml, encoding="utf-8")
         print(f"{f.name}\t{c.result or '?'}\t{c.name}.yaml")
+        done.append(c)
+    if done:
+        for name, text in designs(done).items():
+            (args.output / name).write_text(text, encoding="utf-8")
+        print(f"flagcheck test {args.output} checks them under memory sc, tso and lkmm")
     return 0
 
 

@@ -1,5 +1,5 @@
 """The C-litmus converter (tlamodel.litmus): tests written in herd7's C format become
-scenarios of fixtures/weakmem/litmus-lib.yaml whose ``never_exists`` verdict is the test's
+scenarios of specs/lib/litmus.yaml whose ``never_exists`` verdict is the test's
 answer; constructs outside the subset are refused with the reason.
 
 The inputs below are written for this test in the kernel's litmus format (the patterns are
@@ -110,7 +110,7 @@ def test_converted_tests_give_the_expected_verdicts(tmp_path: Path, memory: str)
         assert c.name == name
         (tmp_path / f"{name}.yaml").write_text(c.yaml)
     (tmp_path / "d.yaml").write_text(
-        f"flagcheck: 1\ndesign: d\nextends: {FIX / 'litmus-lib.yaml'}\nmemory: {memory}\n"
+        f"flagcheck: 1\ndesign: d\nextends: lib/litmus.yaml\nmemory: {memory}\n"
         f"scenarios: [{', '.join(f'{n}.yaml' for n in WANT)}]\n")
     d = load_design(tmp_path / "d.yaml", allow_paths=(FIX,))
     for s in d.scenarios:
@@ -191,7 +191,7 @@ def test_every_never_of_the_kernel_is_unreachable_under_tso(tmp_path: Path) -> N
     assert names
     for memory in ("sc", "tso", "lkmm"):
         (tmp_path / "d.yaml").write_text(
-            f"flagcheck: 1\ndesign: d\nextends: {FIX / 'litmus-lib.yaml'}\nmemory: {memory}\n"
+            f"flagcheck: 1\ndesign: d\nextends: lib/litmus.yaml\nmemory: {memory}\n"
             f"scenarios: [{', '.join(f'{n}.yaml' for n in names)}]\n")
         d = load_design(tmp_path / "d.yaml", allow_paths=(FIX,))
         for s in d.scenarios:
