@@ -99,8 +99,10 @@ def cell_main(design: str, scenario: str, engine: str, timeout: float) -> None:
     from flagcheck.checker.verify import Options, verify
     from flagcheck.tlamodel.load import load_design
     d = load_design(design)
-    verdicts = [v for v in verify(d, (scenario,), (), Options(engine=engine, timeout=timeout))
-                if v.outcome is not None]
+    # "explicit-nosym": the explicit engine without symmetry reduction (--no-symmetry)
+    opts = Options(engine=engine.removesuffix("-nosym"), timeout=timeout,
+                   symmetry=not engine.endswith("-nosym"))
+    verdicts = [v for v in verify(d, (scenario,), (), opts) if v.outcome is not None]
     statuses = {v.status for v in verdicts}
     status = next((s for s in ("violated", "unknown", "holds") if s in statuses), "proved")
     states = max((v.outcome.states or 0 for v in verdicts if v.outcome), default=0) or None
@@ -232,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                     dead.add(e)
                 row.append(c)
                 print(f"{fam}-{n} {e}: {c.status} {c.seconds:.1f}s states={c.states} "
-                      f"{c.mb:.0f}MB {c.verdict[:100]}", flush=True)
+                      f"{c.mb:.0f}MB load={os.getloadavg()[0]:.1f} {c.verdict[:100]}", flush=True)
             ref = next((c for c in row if c.engine == "spin" and c.status not in
                         ("timeout", "error")), None)
             for c in row:

@@ -118,7 +118,14 @@ class _Model:
         self.enums = sorted({t for t in _types(model) if isinstance(t, EnumType)},
                             key=lambda t: (t.name, t.values))
         self.rigid = _rigid_enums(model)
-        self.base = _shape(model, {}, {})
+        self._base: tuple | None = None
+
+    @property
+    def base(self) -> tuple:
+        """The model's own shape, computed when a first candidate needs checking."""
+        if self._base is None:
+            self._base = _shape(self.model, {}, {})
+        return self._base
 
     def companions(self, task: str) -> tuple[str, ...]:
         """The companions of ``task`` (see ``_companions``), in a stable order."""
@@ -246,11 +253,21 @@ def _norm(e: Expr, ren: dict[str, str], values: dict[EnumType, dict[int, int]],
             v = values[e.type][int(v)]  # type: ignore[arg-type]
         out = f"{v!r}:{e.type}"
     else:
-        args = [_norm(a, ren, values, memo, tokens) for a in e.args]
+        args = [_norm(a, ren, values, memo, tokens) for a in _flat(e)]
         if e.op in _COMMUTATIVE:
             args.sort()
         out = f"{e.op}({','.join(args)})"
     memo[id(e)] = out
+    return out
+
+
+def _flat(e: Expr) -> list[Expr]:
+    """The operands of ``e``, nested ands (ors) of an and (or) spread out."""
+    if e.op not in ("and", "or"):
+        return list(e.args)
+    out: list[Expr] = []
+    for a in e.args:
+        out.extend(_flat(a) if a.op == e.op else (a,))
     return out
 
 
@@ -309,8 +326,7 @@ def _candidates(m: _Model) -> list[Group]:
     for t in m.model.tasks:
         if not m.fields.get(t):
             continue          # a task with no variables of its own: nothing to permute
-        own = (t,) + m.companions(t)
-        code = tuple(sorted(_task_code(m, t, {o: f"$self{i}" for i, o in enumerate(own)})))
+        code = tuple(sorted(_task_code(m, t)))
         by_code.setdefault(code, []).append(t)
     out = []
     for tasks in by_code.values():
@@ -325,8 +341,14 @@ def _candidates(m: _Model) -> list[Group]:
     return out
 
 
-def _task_code(m: _Model, task: str, owners: dict[str, str]) -> list[str]:
-    """The actions of ``task`` as text, its own names replaced by placeholders."""
+def _task_code(m: _Model, task: str) -> list[str]:
+    """The actions of ``task`` as text, its own names and those of the other tasks (and
+    their companions) replaced by placeholders: tasks that may be interchangeable write the
+    same text (the code of W2 that wakes W3 and of W3 that wakes W2)."""
+    own = (task,) + m.companions(task)
+    owners = {o: "$other" for o in m.model.tasks}
+    owners.update({o: "$other" for o in m.companion_of})
+    owners.update({o: f"$self{i}" for i, o in enumerate(own)})
     ren = {}
     for o, p in owners.items():
         for f, i in m.fields.get(o, {}).items():

@@ -210,3 +210,97 @@ def sample(n: int, pcs: bool = True, liveness: bool = False) -> list[Model]:
         collect()
         _SAMPLES[key] = out
     return _SAMPLES[key]
+
+
+# ------------------------------------------------------------------ symmetric tasks
+#: a task's own counter in ``symmetric_models``
+I3 = IntType(0, 2)
+#: which task last claimed the shared state: values naming tasks, as the front end's run-time
+#: error messages do, so a permutation of tasks must rename them too
+WHO = EnumType("who", ("none", "A0", "A1", "A2", "B"))
+SELF_V = var("SELF.v", I3)
+SELF_VOCAB = Vocab(I4, COL, bools=(F,), ints=(X, SELF_V), enums=(C,), sets=(S,))
+SELF_UPDATES = (("x", exprs(SELF_VOCAB, "int", 2).map(in_range)),
+                ("SELF.v", exprs(SELF_VOCAB, "int", 1).map(
+                    lambda e: mk("ite", mk("and", mk("le", const(0, I3), e),
+                                           mk("le", e, const(2, I3))), e, const(0, I3), ty=I3))),
+                ("f", exprs(SELF_VOCAB, "bool", 2)), ("c", exprs(SELF_VOCAB, "enum", 1)),
+                ("s", exprs(SELF_VOCAB, "set", 1)))
+SELF_GUARDS = exprs(SELF_VOCAB, "bool", 2)
+
+
+def instantiate(e: Expr, task: str) -> Expr:
+    """A template expression of ``symmetric_models`` for ``task``: ``SELF.v`` becomes the
+    task's own variable and the ``WHO`` value ``SELF`` (index 5, one past the end) its name."""
+    if e.op == "var":
+        return var(f"{task}.v", e.type) if e.name == "SELF.v" else e
+    if e.op == "const":
+        return const(WHO.values.index(task), WHO) if e.type == WHO and e.value == 5 else e
+    return Expr(e.op, tuple(instantiate(a, task) for a in e.args), e.type)
+
+
+@st.composite
+def symmetric_models(draw: st.DrawFn) -> Model:
+    """2-3 tasks A0.. running one random template program over their own ``v`` (0..2) and
+    the shared x, f, c, s of ``models()``, sometimes claiming ``who`` with their own name; a
+    different task B sometimes too.  The invariant is symmetric (``x != k``, sometimes with
+    a condition over every task's ``v``), or, one time in four, names A0 alone (which must
+    break the symmetry, not the verdict); a deadlock property as ever."""
+    k = draw(st.integers(2, 3))
+    names = [f"A{i}" for i in range(k)] + (["B"] if draw(st.booleans()) else [])
+    template: list[tuple[int, int, Expr, list[tuple[str, Expr]]]] = []
+    for n in range(draw(st.integers(1, 3))):
+        src, dst = (0 if n == 0 else draw(st.integers(0, 2))), draw(st.integers(0, 2))
+        guard = draw(SELF_GUARDS) if draw(st.booleans()) else const(True, BOOL)
+        if draw(st.integers(0, 3)) == 0:
+            guard = mk("and", guard, mk("eq", var("who", WHO), const(draw(st.sampled_from((0, 5))), WHO)))
+        upd = [(name, draw(strat)) for name, strat in SELF_UPDATES if draw(st.booleans())]
+        if draw(st.integers(0, 2)) == 0:
+            upd.append(("who", const(draw(st.sampled_from((0, 5))), WHO)))
+        template.append((src, dst, guard, upd))
+    actions: list[Action] = []
+    pcs = [VarDecl(f"{t}.pc", IntType(0, 2), owner=t, field="pc", internal=True) for t in names]
+    for t, pc in zip(names, pcs):
+        steps = template if t != "B" else [
+            (0, draw(st.integers(0, 2)), draw(GUARDS), [("x", draw(UPDATES[0][1]))])]
+        for src, dst, guard, upd in steps:
+            g = mk("and", mk("eq", var(pc.name, pc.type), const(src, pc.type)), instantiate(guard, t))
+            ups = ((pc.name, const(dst, pc.type)),) + tuple(
+                (n.replace("SELF", t), instantiate(e, t)) for n, e in upd)
+            actions.append(Action(len(actions), t, g, ups, StepInfo("step")))
+    own = [VarDecl(f"{t}.v", I3, owner=t, field="v") for t in names]
+    init_v = tuple(draw(st.sets(st.integers(0, 2), min_size=1, max_size=2)))
+    init_x = tuple(draw(st.sets(st.integers(0, 3), min_size=1, max_size=2)))
+    init = ((init_x, (0,), (False,), (draw(st.integers(0, 2)),), (draw(st.integers(0, 7)),),
+             (0,)) + (init_v,) * len(names) + ((0,),) * len(names))
+    target = draw(st.sampled_from([v for v in range(4) if v not in init_x]))
+    inv = mk("ne", X, const(target, I4))
+    shape = draw(st.integers(0, 3))
+    bad = draw(st.integers(0, 2))
+    if shape == 1:     # symmetric: no task's v reached ``bad`` ... or x != k
+        inv = mk("or", inv, mk("and", *(mk("ne", var(f"{t}.v", I3), const(bad, I3))
+                                         for t in names if t != "B")))
+    elif shape == 2:   # names A0 alone
+        inv = mk("or", inv, mk("ne", var("A0.v", I3), const(bad, I3)))
+    terminal = mk("and", *(mk("eq", var(p.name, p.type), const(2, p.type)) for p in pcs))
+    return Model("symmetric", VARS + (VarDecl("who", WHO),) + tuple(own) + tuple(pcs), init,
+                 tuple(actions), (Invariant("inv", inv), DeadlockFree("deadlock")),
+                 terminal=terminal, tasks=tuple(names),
+                 pcs=tuple((t, p.name, PC_INFO) for t, p in zip(names, pcs)))
+
+
+def symmetric_sample(n: int) -> list[Model]:
+    """``n`` models of ``symmetric_models``, the same ones on every run."""
+    key = (n, "symmetric", False)
+    if key not in _SAMPLES:
+        out: list[Model] = []
+
+        @settings(max_examples=n, derandomize=True, database=None, deadline=None,
+                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+        @given(symmetric_models())
+        def collect(m: Model) -> None:
+            if len(out) < n:
+                out.append(m)
+        collect()
+        _SAMPLES[key] = out  # type: ignore[index]
+    return _SAMPLES[key]  # type: ignore[index]
