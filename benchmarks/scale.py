@@ -5,7 +5,8 @@
     .venv/bin/python benchmarks/scale.py --sizes 1-4 --timeout 30 --engines explicit,pdr
     .venv/bin/python benchmarks/scale.py --markdown table.md --json scale.json
 
-Families (benchmarks/scale_families.py, one scenario file per N): ``senders-N`` (T in
+Families (benchmarks/scale_families.py, one parameterised scenario file each, run with
+``--param N=n``): ``senders`` (T in
 pause(); N tasks queue TWA_SIGNAL work on T, N tasks send it SIGUSR1) and
 ``io-uring-waiters-N`` (io-uring-pthread-join with N threads waiting for the CQE), on one
 design (``--design``, default specs/notify-signal-5.11.yaml).
@@ -42,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:          # runnable as `python benchmarks/scale.py`
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.scale_families import FAMILIES, FOLDER  # noqa: E402
+from benchmarks.scale_families import FAMILIES  # noqa: E402
 
 ENGINES = ("explicit", "bmc", "kind", "pdr", "auto")
 
@@ -76,12 +77,11 @@ def _run(cmd: list[str], cwd: Path | None, timeout: float) -> tuple[int, str, fl
     return p.returncode, out, time.monotonic() - t0
 
 
-def run_flagcheck(design: Path, scenario: Path, engine: str, timeout: float) -> Cell:
-    """One engine on one scenario, in its own process (``--cell``)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--cell", str(design), str(scenario),
-           engine, str(timeout)]
+def run_flagcheck(design: Path, fam: str, n: int, engine: str, timeout: float) -> Cell:
+    """One engine on family ``fam`` with N = ``n``, in its own process (``--cell``)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--cell", str(design),
+           str(FAMILIES[fam]), engine, str(timeout), str(n)]
     code, out, secs = _run(cmd, ROOT, timeout + 30)
-    fam, n = scenario.stem.rsplit("-", 1)
     if code == -1:
         return Cell(fam, int(n), engine, "timeout", f"> {timeout:g} s", None, secs, 0.0)
     try:
@@ -92,13 +92,13 @@ def run_flagcheck(design: Path, scenario: Path, engine: str, timeout: float) -> 
                 doc["mb"])
 
 
-def cell_main(design: str, scenario: str, engine: str, timeout: float) -> None:
-    """The child of ``run_flagcheck``: verify, print one JSON line."""
+def cell_main(design: str, scenario: str, engine: str, timeout: float, n: int) -> None:
+    """The child of ``run_flagcheck``: verify with --param N=n, print one JSON line."""
     import resource
 
     from flagcheck.checker.verify import Options, verify
     from flagcheck.tlamodel.load import load_design
-    d = load_design(design)
+    d = load_design(design, params={"N": n})
     # "explicit-nosym": the explicit engine without symmetry reduction (--no-symmetry)
     opts = Options(engine=engine.removesuffix("-nosym"), timeout=timeout,
                    symmetry=not engine.endswith("-nosym"))
@@ -111,16 +111,15 @@ def cell_main(design: str, scenario: str, engine: str, timeout: float) -> None:
     print(json.dumps({"status": status, "verdict": words, "states": states, "mb": mb}))
 
 
-def run_spin(design: Path, scenario: Path, timeout: float) -> Cell:
+def run_spin(design: Path, fam: str, n: int, timeout: float) -> Cell:
     """export -> spin -a -> gcc -O2 -> pan, once per invariant and once for deadlock."""
     from flagcheck.tlamodel.emit_promela import PromelaWriter
     from flagcheck.tlamodel.ir import DeadlockFree, Invariant
     from flagcheck.tlamodel.load import load_design
     from flagcheck.tlamodel.reduce import reduce_model
-    fam, n = scenario.stem.rsplit("-", 1)
     t0 = time.monotonic()
-    d = load_design(design)
-    spec = d.scenario(str(scenario))
+    d = load_design(design, params={"N": n})
+    spec = d.scenario(str(FAMILIES[fam]))
     skipped = set(d.skipped(spec))
     model = reduce_model(d.model(spec))
     writer = PromelaWriter(model)
@@ -201,7 +200,7 @@ def markdown(cells: list[Cell], engines: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cell", nargs=4, metavar=("DESIGN", "SCENARIO", "ENGINE", "TIMEOUT"),
+    ap.add_argument("--cell", nargs=5, metavar=("DESIGN", "SCENARIO", "ENGINE", "TIMEOUT", "N"),
                     help=argparse.SUPPRESS)
     ap.add_argument("--design", type=Path, default=ROOT / "specs" / "notify-signal-5.11.yaml")
     ap.add_argument("--families", default=",".join(FAMILIES))
@@ -213,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", type=Path)
     a = ap.parse_args(argv)
     if a.cell:
-        cell_main(a.cell[0], a.cell[1], a.cell[2], float(a.cell[3]))
+        cell_main(a.cell[0], a.cell[1], a.cell[2], float(a.cell[3]), int(a.cell[4]))
         return 0
     engines = [e for e in a.engines.split(",") if e]
     spin = not a.no_spin and shutil.which("spin") and shutil.which("gcc")
@@ -223,13 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     for fam in a.families.split(","):
         dead: set[str] = set()
         for n in _sizes(a.sizes):
-            scen = FOLDER / f"{fam}-{n}.yaml"
             row: list[Cell] = []
             for e in [*engines, *(["spin"] if spin else [])]:
                 if e in dead:
                     continue
-                c = (run_spin(a.design, scen, a.timeout) if e == "spin"
-                     else run_flagcheck(a.design, scen, e, a.timeout))
+                c = (run_spin(a.design, fam, n, a.timeout) if e == "spin"
+                     else run_flagcheck(a.design, fam, n, e, a.timeout))
                 if c.status in ("timeout", "error") or (e != "spin" and c.status == "unknown"):
                     dead.add(e)
                 row.append(c)
