@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from flagcheck.tlamodel import syntax_tree as A
@@ -198,7 +198,6 @@ def expand_spec(spec: Any, exp: Expander, text: str) -> None:
     procedures and properties (task code is written out as it is read).  A file with no
     parameters and none of the syntax (``text`` tells) is left as read: the libraries'
     hundreds of procedures need not be copied on every load."""
-    from dataclasses import replace
     if not exp.params and not _MARKS.search(text):
         return
     for key, vs in spec.state.items():
@@ -211,13 +210,11 @@ def expand_spec(spec: Any, exp: Expander, text: str) -> None:
         for name, d in table.items():
             for p in d.params:
                 exp.binder(p, d.loc, f"a parameter of {name}")
-            body = exp.expr(d.body) if isinstance(d.body, _EXPRS) else exp.stmts(d.body)
+            # a procedure's body is a tuple of statements, a define's one expression
+            body = exp.stmts(d.body) if isinstance(d.body, tuple) else exp.expr(d.body)
             table[name] = replace(d, body=body)
     for name, p in spec.properties.items():
         if p.for_each is not None:
             exp.binder(p.for_each, p.loc, f"the for_each variable of {name}")
         spec.properties[name] = replace(p, expr=exp.opt(p.expr), target=exp.opt(p.target))
 
-
-_EXPRS = (A.Name, A.IntLit, A.BoolLit, A.SetLit, A.Call, A.Field, A.Unary, A.Binary,
-          A.Ternary, A.Quant, A.Index)
