@@ -421,7 +421,10 @@ def _value_maps(m: _Model, groups: list[Group],
     return tuple(kept), tuple(out)
 
 
-def _value_map(e: EnumType, g: Group) -> "tuple[tuple[int, ...], tuple[tuple[int, ...], ...]] | tuple[()] | None":
+_Table = tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]
+
+
+def _value_map(e: EnumType, g: Group) -> "_Table | tuple[()] | None":
     """(slot named per value, value per value and slot) when some value of ``e`` names a
     slot of ``g``; None when none does; ``()`` when one names two slots or its image is
     missing."""

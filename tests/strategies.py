@@ -253,7 +253,8 @@ def symmetric_models(draw: st.DrawFn) -> Model:
         src, dst = (0 if n == 0 else draw(st.integers(0, 2))), draw(st.integers(0, 2))
         guard = draw(SELF_GUARDS) if draw(st.booleans()) else const(True, BOOL)
         if draw(st.integers(0, 3)) == 0:
-            guard = mk("and", guard, mk("eq", var("who", WHO), const(draw(st.sampled_from((0, 5))), WHO)))
+            who = const(draw(st.sampled_from((0, 5))), WHO)
+            guard = mk("and", guard, mk("eq", var("who", WHO), who))
         upd = [(name, draw(strat)) for name, strat in SELF_UPDATES if draw(st.booleans())]
         if draw(st.integers(0, 2)) == 0:
             upd.append(("who", const(draw(st.sampled_from((0, 5))), WHO)))
@@ -264,7 +265,8 @@ def symmetric_models(draw: st.DrawFn) -> Model:
         steps = template if t != "B" else [
             (0, draw(st.integers(0, 2)), draw(GUARDS), [("x", draw(UPDATES[0][1]))])]
         for src, dst, guard, upd in steps:
-            g = mk("and", mk("eq", var(pc.name, pc.type), const(src, pc.type)), instantiate(guard, t))
+            at = mk("eq", var(pc.name, pc.type), const(src, pc.type))
+            g = mk("and", at, instantiate(guard, t))
             ups = ((pc.name, const(dst, pc.type)),) + tuple(
                 (n.replace("SELF", t), instantiate(e, t)) for n, e in upd)
             actions.append(Action(len(actions), t, g, ups, StepInfo("step")))
