@@ -34,12 +34,12 @@ _KEY_BITS = 62
 
 @dataclass(frozen=True)
 class _Slots:
-    """One group's stored fields as arrays: ``word``/``shift`` per (slot, field), ``mask``
-    and key offset per field (constant fields left out: they are equal in every slot)."""
-    word: np.ndarray         # (k, p)
+    """One group's stored fields as arrays: ``word``/``shift`` per (slot, run), ``mask``
+    and key offset per run (constant fields left out: they are equal in every slot)."""
+    word: np.ndarray         # (k, p): p runs of adjacent fields per slot (see ``_runs``)
     shift: np.ndarray        # (k, p)
     mask: np.ndarray         # (p,)
-    offset: np.ndarray       # (p,) bit offset of each field in the sort key, first field highest
+    offset: np.ndarray       # (p,) bit offset of each run in the sort key, first run highest
     values: tuple[ValueMap, ...]
     bits: int                # key bits of the fields, before the tie-breaking bits
 
@@ -59,19 +59,18 @@ class Canon:
 
     @staticmethod
     def _slots(g: Group, gi: int, sym: Symmetry, layout: Layout) -> _Slots:
-        fields = [q for q in range(len(g.slots[0])) if layout.fields[g.slots[0][q]].word >= 0]
-        f = layout.fields
-        word = np.array([[f[s[q]].word for q in fields] for s in g.slots], dtype=np.int64)
-        shift = np.array([[f[s[q]].shift for q in fields] for s in g.slots], dtype=np.int64)
-        mask = np.array([f[g.slots[0][q]].mask for q in fields], dtype=np.int64)
-        widths = [int(m).bit_length() for m in mask]
+        runs = _runs(g, layout)
+        word = np.array([[w for w, _, _ in slot] for slot in runs], dtype=np.int64)
+        shift = np.array([[sh for _, sh, _ in slot] for slot in runs], dtype=np.int64)
+        widths = [width for _, _, width in runs[0]]
+        mask = np.array([(1 << w) - 1 for w in widths], dtype=np.int64)
         offset, at = [], sum(widths)
         for w in widths:
             at -= w
             offset.append(at)
         values = tuple(v for v in sym.values if v.group == gi)
-        return _Slots(word.reshape(len(g.slots), len(fields)),
-                      shift.reshape(len(g.slots), len(fields)), mask,
+        k = len(g.slots)
+        return _Slots(word.reshape(k, len(widths)), shift.reshape(k, len(widths)), mask,
                       np.array(offset, dtype=np.int64), values, sum(widths))
 
     def __call__(self, states: np.ndarray) -> np.ndarray:
@@ -122,6 +121,32 @@ class Canon:
         new[rows] = table[col[rows], where[rows, slot[rows]]]
         out[:, f.word] &= ~(f.mask << f.shift)
         out[:, f.word] |= (new - f.lo) << f.shift
+
+
+def _runs(g: Group, layout: Layout) -> list[list[tuple[int, int, int]]]:
+    """Per slot, its stored fields as runs of adjacent bits, ``(word, shift, width)``.
+
+    Why runs: a task's variables are declared together, so most of its fields sit side by
+    side in one word, in the same order for every task; reading and writing a run is one
+    numpy call where field by field it would be one per field.  A run is only as long as
+    it is in every slot, and the runs are taken in one order for all slots, so the sort
+    keys stay comparable (any fixed order of the bits gives a canonical form)."""
+    f = layout.fields
+    stored = [q for q in range(len(g.slots[0])) if f[g.slots[0][q]].word >= 0]
+    stored.sort(key=lambda q: (f[g.slots[0][q]].word, f[g.slots[0][q]].shift))
+    runs: list[list[tuple[int, int, int]]] = [[] for _ in g.slots]
+    for i, q in enumerate(stored):
+        here = [f[s[q]] for s in g.slots]
+        width = int(here[0].mask).bit_length()
+        joins = i > 0 and all(
+            r[-1][0] == h.word and r[-1][1] + r[-1][2] == h.shift
+            for r, h in zip(runs, here))
+        for r, h in zip(runs, here):
+            if joins:
+                r[-1] = (r[-1][0], r[-1][1], r[-1][2] + width)
+            else:
+                r.append((h.word, h.shift, width))
+    return runs
 
 
 def _sort_order(raw: np.ndarray, s: _Slots, named: list[np.ndarray]) -> np.ndarray:
