@@ -81,8 +81,12 @@ class Checker:
         m = design.model(scen)
         return reduce_model(m) if self.opts.reduce else m
 
-    def run(self, model: Model) -> dict[str, Outcome]:
-        names = [p.name for p in model.properties]
+    def run(self, model: Model, names: list[str] | None = None) -> dict[str, Outcome]:
+        """Check ``names`` (default: every property of the model), counterexamples replayed."""
+        if names is None:
+            names = [p.name for p in model.properties]
+        if not names:
+            return {}
         depth = self.opts.depth if self.opts.depth is not None else self.design.bound
         if self.opts.engine == "explicit" and _TUPLE_SEARCH:
             # Mutants are checked on small scenarios by the hundred: there the explicit
@@ -135,18 +139,26 @@ class Checker:
         changed = [n for n in models if _key(models[n]) != self.keys[n]]
         if not changed:
             return Result(mutant, "equivalent", reason="the model is identical on every scenario")
-        states: list[tuple[str, int]] = []
         unknown = ""
-        for name in changed:
-            base = self.baseline[name]
-            out = self.run(models[name])
-            n = _states(out)
-            if n is not None:
-                states.append((name, n))
-            kill, why = _judge(base, out)
-            if kill is not None:
-                return Result(mutant, "killed", kill, tuple(states))
-            unknown = unknown or why
+        # Two passes: the invariants and deadlock freedom of every changed scenario first
+        # (one state search each), then the liveness properties (a product search each),
+        # only for a mutant that no safety verdict told apart: most kills are safety ones,
+        # so most mutants never pay for a liveness search.  The verdicts are the same as
+        # one search of everything; only the order in which a kill is found changes.
+        outs: dict[str, dict[str, Outcome]] = {}
+        for phase in (_safety_names, _liveness_names):
+            for name in changed:
+                base = self.baseline[name]
+                names = phase(models[name])
+                if not names:
+                    continue
+                out = self.run(models[name], names)
+                outs.setdefault(name, {}).update(out)
+                kill, why = _judge(base, out)
+                if kill is not None:
+                    return Result(mutant, "killed", kill, _counts(outs))
+                unknown = unknown or why
+        states = list(_counts(outs))
         if unknown:
             return Result(mutant, "unknown", states=tuple(states), reason=unknown)
         same = len(states) == len(changed) and all(self.baseline[n].states == k for n, k in states)
@@ -216,8 +228,23 @@ def _finishes(model: Model, opts: Options) -> bool:
     return out[FINISHES].status == "holds"
 
 
+def _liveness_names(model: Model) -> list[str]:
+    """The model's liveness properties (``leads_to``, ``eventually``, ...)."""
+    return [p.name for p in model.properties if isinstance(p, Liveness)]
+
+
+def _safety_names(model: Model) -> list[str]:
+    """The model's other properties: invariants, deadlock freedom, assertions, events."""
+    return [p.name for p in model.properties if not isinstance(p, Liveness)]
+
+
 def _equal_known(a: int | None, b: int | None) -> bool:
     return a is not None and a == b
+
+
+def _counts(outs: dict[str, dict[str, Outcome]]) -> tuple[tuple[str, int], ...]:
+    """Reachable states per scenario searched (``Result.states``)."""
+    return tuple((name, n) for name, out in outs.items() if (n := _states(out)) is not None)
 
 
 def _states(out: dict[str, Outcome]) -> int | None:

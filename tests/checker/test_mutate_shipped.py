@@ -69,3 +69,27 @@ def test_new_signal_scenarios_kill_signal_side_mutants(
     m = mutant(v511, description)
     r = checker(v511, (scenario,)).check(m)
     assert r.status == "killed" and r.kill is not None and r.kill.scenario == scenario
+
+
+NOTIFY_SIGNAL_NEVER_CLEARED = ("exit_to_user_mode_work: drop the flag write "
+                               "'current.TIF_NOTIFY_SIGNAL = false;'")
+
+
+def test_a_flag_never_cleared_is_killed_by_the_stranded_joiner_work(v511: Design) -> None:
+    """T loops for ever in exit_to_user_mode() without blocking (no_deadlock holds); the
+    livelock scenario turns that into U's TWA_RESUME work never running: task_work_runs."""
+    assert {"task_work_runs", "signals_delivered"} <= set(v511.checked_properties())
+    chk = checker(v511, ("livelock-strands-joiner-work",))
+    base = dict((p, s) for p, s, _ in chk.baseline["livelock-strands-joiner-work"].verdicts)
+    assert base["task_work_runs"] == "holds" and base["no_deadlock"] == "holds"
+    r = chk.check(mutant(v511, NOTIFY_SIGNAL_NEVER_CLEARED))
+    assert r.status == "killed" and r.kill is not None
+    assert (r.kill.property, r.kill.now) == ("task_work_runs", "violated")
+
+
+def test_the_clear_after_run_mutant_is_killed_on_the_shipped_list(v511: Design) -> None:
+    """The mutant the command was written for stays killed with every scenario the design
+    lists (mutate checks the cheapest scenarios first; any of them may kill it)."""
+    chk = checker(v511, tuple(s.name for s in v511.scenarios))
+    r = chk.check(mutant(v511, CLEAR_AFTER_RUN))
+    assert r.status == "killed" and r.kill is not None and r.kill.now == "violated"
