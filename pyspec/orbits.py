@@ -80,23 +80,15 @@ class Canon:
         return out
 
     def _group(self, s: _Slots, states: np.ndarray, out: np.ndarray) -> None:
-        k, p = s.word.shape
-        raw = np.empty((len(states), k, p), dtype=np.int64)
-        for j in range(k):
-            for q in range(p):
-                raw[:, j, q] = (states[:, s.word[j, q]] >> s.shift[j, q]) & s.mask[q]
-        named = [self._named(v, states, k) for v in s.values]
-        order = _sort_order(raw, s, named)
-        new = np.take_along_axis(raw, order[:, :, None], axis=1)
-        for j in range(k):
-            for q in range(p):
-                out[:, s.word[j, q]] |= new[:, j, q] << s.shift[j, q]
-        if s.values:
-            where = np.argsort(order, axis=1)        # old slot -> its new slot
-            for v, slot in zip(s.values, named):
-                self._rename(v, states, out, slot, where)
+        named = [self._named(v, states) for v in s.values]
+        if s.bits + len(named) <= _KEY_BITS:
+            newslot = _sort_keys(s, states, out, named)
+        else:
+            newslot = _sort_wide(s, states, out, named)
+        for v, slot, new in zip(s.values, named, newslot):
+            self._rename(v, states, out, slot, new)
 
-    def _named(self, v: ValueMap, states: np.ndarray, k: int) -> np.ndarray:
+    def _named(self, v: ValueMap, states: np.ndarray) -> np.ndarray:
         """Per state, the slot the value of ``v`` names (-1: none)."""
         col = self._col(v.var, states)
         return np.asarray(v.slot_of, dtype=np.int64)[col]
@@ -108,7 +100,9 @@ class Canon:
         return (states[:, f.word] >> f.shift) & f.mask
 
     def _rename(self, v: ValueMap, states: np.ndarray, out: np.ndarray, slot: np.ndarray,
-                where: np.ndarray) -> None:
+                new_slot: np.ndarray) -> None:
+        """``v``'s value names slot ``slot`` (per state, -1: none), which moved to
+        ``new_slot``: the value naming that slot instead."""
         f = self.layout.fields[v.var]
         if f.word < 0:
             return
@@ -118,7 +112,7 @@ class Canon:
             return
         table = np.asarray(v.table, dtype=np.int64)
         new = col.copy()
-        new[rows] = table[col[rows], where[rows, slot[rows]]]
+        new[rows] = table[col[rows], new_slot[rows]]
         out[:, f.word] &= ~(f.mask << f.shift)
         out[:, f.word] |= (new - f.lo) << f.shift
 
@@ -149,25 +143,51 @@ def _runs(g: Group, layout: Layout) -> list[list[tuple[int, int, int]]]:
     return runs
 
 
-def _sort_order(raw: np.ndarray, s: _Slots, named: list[np.ndarray]) -> np.ndarray:
-    """Per state, the slots in canonical order: by the fields, first field first, then by
-    whether a renamed value names the slot (the tie-break that makes the form canonical)."""
-    n, k, p = raw.shape
-    ties = [(sl[:, None] == np.arange(k)[None, :]).astype(np.int64) for sl in named]
-    if s.bits + len(ties) <= _KEY_BITS:
-        key = np.zeros((n, k), dtype=np.int64)
+def _sort_keys(s: _Slots, states: np.ndarray, out: np.ndarray,
+               named: list[np.ndarray]) -> list[np.ndarray]:
+    """Sort a group whose slots fit one integer key each: the key holds the slot's runs
+    (first run highest) and, lowest, one bit per renamed value naming the slot, so the
+    sorted keys are the new slots themselves, and where a tie bit ends up is where the
+    named slot went.  Writes the slots into ``out``; returns, per renamed value, the new
+    slot of the slot it names."""
+    k, p = s.word.shape
+    t = len(named)
+    key = np.zeros((len(states), k), dtype=np.int64)
+    for j in range(k):
+        col = key[:, j]
         for q in range(p):
-            key |= raw[:, :, q] << (s.offset[q] + len(ties))
-        for b, t in enumerate(ties):
-            key |= t << (len(ties) - 1 - b)
-        return np.argsort(key, axis=1, kind="stable")
-    # too wide for one key: stable sorts from the least significant column up
-    cols = [raw[:, :, q] for q in range(p)] + ties
+            col |= ((states[:, s.word[j, q]] >> s.shift[j, q]) & s.mask[q]) << (s.offset[q] + t)
+        for b, slot in enumerate(named):
+            col |= (slot == j).astype(np.int64) << (t - 1 - b)
+    key.sort(axis=1)
+    for j in range(k):
+        for q in range(p):
+            out[:, s.word[j, q]] |= ((key[:, j] >> (s.offset[q] + t)) & s.mask[q]) << s.shift[j, q]
+    return [((key >> (t - 1 - b)) & 1).argmax(axis=1) for b in range(t)]
+
+
+def _sort_wide(s: _Slots, states: np.ndarray, out: np.ndarray,
+               named: list[np.ndarray]) -> list[np.ndarray]:
+    """``_sort_keys`` for slots wider than one key: stable sorts from the least
+    significant column (the tie bits, then the runs from the last) up."""
+    k, p = s.word.shape
+    n = len(states)
+    raw = np.empty((n, k, p), dtype=np.int64)
+    for j in range(k):
+        for q in range(p):
+            raw[:, j, q] = (states[:, s.word[j, q]] >> s.shift[j, q]) & s.mask[q]
+    ties = [(slot[:, None] == np.arange(k)[None, :]).astype(np.int64) for slot in named]
     order = np.tile(np.arange(k), (n, 1))
-    for c in reversed(cols):
+    for c in reversed([raw[:, :, q] for q in range(p)] + ties):
         step = np.argsort(np.take_along_axis(c, order, axis=1), axis=1, kind="stable")
         order = np.take_along_axis(order, step, axis=1)
-    return order
+    new = np.take_along_axis(raw, order[:, :, None], axis=1)
+    for j in range(k):
+        for q in range(p):
+            out[:, s.word[j, q]] |= new[:, j, q] << s.shift[j, q]
+    where = np.argsort(order, axis=1)        # old slot -> its new slot
+    rows = np.arange(n)
+    return [where[rows, np.maximum(slot, 0)] for slot in named]
 
 
 def concretise(model: Model, canon: Canon, trace: Trace) -> Trace:

@@ -17,7 +17,7 @@ import pytest
 from tests.budget import examples
 from tests.strategies import symmetric_sample
 
-from flagcheck.pyspec import explicit, layered, symmetry
+from flagcheck.pyspec import explicit, layered, orbits, symmetry
 from flagcheck.pyspec.orbits import Canon
 from flagcheck.pyspec.replay import check_violation
 from flagcheck.tlamodel.ir import Liveness, Model
@@ -89,9 +89,12 @@ def _permuted(sym: symmetry.Symmetry, m: Model, state: tuple, g: symmetry.Group,
     return tuple(out)
 
 
-def test_canonical_form_is_one_member_per_orbit():
+@pytest.mark.parametrize("key_bits", [62, 0], ids=["one-key", "wide"])
+def test_canonical_form_is_one_member_per_orbit(monkeypatch, key_bits):
     """For reachable states of random models: every permutation of a state has the same
-    canonical form, and that form is itself a permutation of the state."""
+    canonical form, and that form is itself a permutation of the state -- with slots in one
+    integer key each, and sorted column by column as for slots too wide for one key."""
+    monkeypatch.setattr(orbits, "_KEY_BITS", key_bits)
     checked = 0
     for m in symmetric_sample(examples(300))[:60]:
         sym = symmetry.detect(m, ["inv", "deadlock"])
