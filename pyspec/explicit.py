@@ -334,6 +334,8 @@ class _Layered(_Search):
         self.canon = orbits.Canon(self.sym, self.vm.layout) if self.sym else None
         if self.canon is not None:
             self.vm = replace(self.vm, canon=self.canon)
+        if self.symmetry and (self.sym or self.sym.notes):   # progress shows what was found
+            self.reporter.report(phase=f"symmetry: {self.sym.describe()}", states=0)
         self.vinv = [(name, compile_columns(self.model.property(name).expr, self.vm.index))  # type: ignore[union-attr]
                      for name, _ in self.invariants]
         self.store = layered.Store(self.vm.layout.words)
