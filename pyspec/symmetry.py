@@ -244,7 +244,7 @@ def _norm(e: Expr, ren: dict[str, str], values: dict[EnumType, dict[int, int]],
     if hit is not None:
         return hit
     if e.op == "var":
-        out = "$" + ren.get(e.name, e.name)  # type: ignore[arg-type]
+        out = "$" + repr(ren.get(e.name, e.name))  # type: ignore[arg-type]
     elif e.op == "const":
         v = e.value
         if isinstance(e.type, EnumType) and tokens is not None:
