@@ -163,7 +163,7 @@ def read_spec(doc: YamlDoc, overrides: Overrides | None = None) -> SpecFile:
     _read_procedures(doc, top, spec)
     _read_properties(doc, top, spec)
     if kind == "design":
-        _read_design(doc, top, spec)
+        _read_design(doc, top, spec, exp)
     if kind == "scenario":
         exp = _read_scenario(doc, top, spec, exp)
     expand_spec(spec, exp, "\n".join(doc.lines))
@@ -336,7 +336,7 @@ def _event_property(doc: YamlDoc, p: Any, name: str, doc_text: str, loc: SourceL
     return PropSpec(name, "on", cond, doc_text, loc, label=m.group(1))
 
 
-def _read_design(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
+def _read_design(doc: YamlDoc, top: Any, spec: SpecFile, exp: Expander) -> None:
     if "scenarios" in top:
         seq = _need_list(doc, top, "scenarios", "scenario file paths")
         spec.scenarios = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
@@ -347,6 +347,8 @@ def _read_design(doc: YamlDoc, top: Any, spec: SpecFile) -> None:
         spec.check = [(str(v), doc.value_loc(seq, i)) for i, v in enumerate(seq)]
     if "bound" in top:
         b = top["bound"]
+        if isinstance(b, str) and exp.params:     # bound: N + 10
+            b = exp.const(parse_expr(*_code(doc, top, "bound", "bound"), "bound"), "bound")
         if not isinstance(b, int) or isinstance(b, bool) or not 0 <= b <= 10_000:
             raise DesignError("'bound' must be a whole number of steps (0..10000)",
                               doc.value_loc(top, "bound"))

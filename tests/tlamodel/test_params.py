@@ -131,3 +131,8 @@ def test_spin_agrees_on_a_task_array(tmp_path: Path) -> None:
     if SPIN is None or CC is None:
         pytest.skip("needs `spin` and a C compiler")
     assert_agree(check_model(reduce_model(model("workers", N=2)), tmp_path))
+
+
+def test_a_designs_bound_may_be_a_constant_of_its_parameters() -> None:
+    assert load_design(FIXTURES / "bound.yaml").bound == 13
+    assert load_design(FIXTURES / "bound.yaml", params={"B": 30}).bound == 40
