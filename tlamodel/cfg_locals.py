@@ -106,23 +106,8 @@ def names_in(e: A.AExpr | None, out: set[str]) -> set[str]:
     """Every plain name ``e`` mentions (a local may not be read in its own initial value)."""
     if isinstance(e, A.Name):
         out.add(e.id)
-    elif isinstance(e, A.Call):
-        for a in e.args:
-            names_in(a, out)
-    elif isinstance(e, A.Field):
-        names_in(e.obj, out)
-    elif isinstance(e, A.Unary):
-        names_in(e.arg, out)
-    elif isinstance(e, A.Binary):
-        names_in(e.left, out)
-        names_in(e.right, out)
-    elif isinstance(e, A.Ternary):
-        for x in (e.cond, e.then, e.other):
-            names_in(x, out)
-    elif isinstance(e, A.Quant):
-        names_in(e.body, out)
-    elif isinstance(e, A.SetLit):
-        for x in e.elems:
+    elif e is not None:
+        for x in A.operands(e):
             names_in(x, out)
     return out
 

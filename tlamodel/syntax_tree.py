@@ -95,6 +95,30 @@ class Index:
 AExpr = Union[Name, IntLit, BoolLit, SetLit, Call, Field, Unary, Binary, Ternary, Quant, Index]
 
 
+def operands(e: AExpr) -> tuple[AExpr, ...]:
+    """The expressions nested directly in ``e``, in source order (a call's arguments, not
+    its name; a quantifier's body, not its domain, which is a name).  The one description
+    of the expression tree's shape for walks that only read it (tlamodel.usage,
+    tlamodel.cfg_locals)."""
+    if isinstance(e, Call):
+        return e.args
+    if isinstance(e, SetLit):
+        return e.elems
+    if isinstance(e, Field):
+        return (e.obj,)
+    if isinstance(e, Unary):
+        return (e.arg,)
+    if isinstance(e, Binary):
+        return (e.left, e.right)
+    if isinstance(e, Ternary):
+        return (e.cond, e.then, e.other)
+    if isinstance(e, Quant):
+        return (e.body,)
+    if isinstance(e, Index):
+        return (e.index,)
+    return ()
+
+
 # ---------------------------------------------------------------- statements
 @dataclass(frozen=True)
 class Assign:

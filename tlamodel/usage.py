@@ -16,23 +16,8 @@ def _expr_calls(e: A.AExpr | None, out: set[str]) -> None:
         return
     if isinstance(e, A.Call):
         out.add(e.func)
-        for a in e.args:
-            _expr_calls(a, out)
-    elif isinstance(e, A.Field):
-        _expr_calls(e.obj, out)
-    elif isinstance(e, A.Unary):
-        _expr_calls(e.arg, out)
-    elif isinstance(e, A.Binary):
-        _expr_calls(e.left, out)
-        _expr_calls(e.right, out)
-    elif isinstance(e, A.Ternary):
-        for x in (e.cond, e.then, e.other):
-            _expr_calls(x, out)
-    elif isinstance(e, A.Quant):
-        _expr_calls(e.body, out)
-    elif isinstance(e, A.SetLit):
-        for x in e.elems:
-            _expr_calls(x, out)
+    for x in A.operands(e):
+        _expr_calls(x, out)
 
 
 def children(s: A.Stmt) -> tuple[A.Stmt, ...]:
