@@ -157,13 +157,19 @@ def _sort_keys(s: _Slots, states: np.ndarray, out: np.ndarray,
         col = key[:, j]
         for q in range(p):
             col |= ((states[:, s.word[j, q]] >> s.shift[j, q]) & s.mask[q]) << (s.offset[q] + t)
-        for b, slot in enumerate(named):
-            col |= (slot == j).astype(np.int64) << (t - 1 - b)
+    hit = [np.flatnonzero(slot >= 0) for slot in named]     # few: a value names a task
+    for b, (slot, rows) in enumerate(zip(named, hit)):
+        key[rows, slot[rows]] |= 1 << (t - 1 - b)
     key.sort(axis=1)
     for j in range(k):
         for q in range(p):
             out[:, s.word[j, q]] |= ((key[:, j] >> (s.offset[q] + t)) & s.mask[q]) << s.shift[j, q]
-    return [((key >> (t - 1 - b)) & 1).argmax(axis=1) for b in range(t)]
+    new = []
+    for b, rows in enumerate(hit):
+        at = np.zeros(len(states), dtype=np.int64)
+        at[rows] = ((key[rows] >> (t - 1 - b)) & 1).argmax(axis=1)
+        new.append(at)
+    return new
 
 
 def _sort_wide(s: _Slots, states: np.ndarray, out: np.ndarray,
