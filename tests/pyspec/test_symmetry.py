@@ -196,3 +196,22 @@ def test_real_scenarios_with_interchangeable_tasks(tmp_path, text, n, violated):
     out = agree(m, props)
     assert all(o.orbits for o in out.values())
     assert {n for n, o in out.items() if o.status == "violated"} == violated
+
+
+def test_the_cli_reports_orbits_and_no_symmetry_turns_it_off():
+    """``verify --engine explicit`` says the states are orbits; ``--no-symmetry`` counts
+    every state; the verdict is the same."""
+    from click.testing import CliRunner
+
+    from flagcheck.checker.cli.main import main
+    scen = ROOT / "benchmarks" / "scale" / "senders.yaml"
+    if not scen.is_file():
+        pytest.skip(f"{scen} is gone")
+    args = ["verify", str(SPECS / "notify-signal-5.11.yaml"), "-s", str(scen), "--param",
+            "N=2", "--allow-path", str(scen.parent), "--engine", "explicit", "-p",
+            "no_lost_signal", "-q", "--no-progress"]
+    on = CliRunner().invoke(main, args)
+    off = CliRunner().invoke(main, [*args, "--no-symmetry"])
+    assert on.exit_code == off.exit_code == 0, on.output + off.output
+    assert "proved (explicit, 13619 states (orbits))" in on.output
+    assert "proved (explicit, 34622 states)" in off.output
