@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 return "—", "—"
             if r["states"] is None:
                 return r["status"][0], f"> {r['seconds']:.0f}" if r["status"] == ["timeout"] else "—"
-            return f"{r['states']:,}", f"{r['seconds']:.1f}"
+            return f"{r['states']:,} ({'/'.join(r['status'])})", f"{r['seconds']:.1f}"
         mb = max(plain.get("mb", 0.0), red.get("mb", 0.0))
         print(f"| {n} | {' | '.join(fig(plain))} | {' | '.join(fig(red))} | {mb:.0f} | "
               f"{os.getloadavg()[0]:.1f} |", flush=True)
