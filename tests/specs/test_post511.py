@@ -30,8 +30,14 @@ def _pairs() -> list[tuple[str, str]]:
 @lru_cache(maxsize=None)
 def _run(design: str, scenario: str, engine: str) -> dict[str, tuple[str, int | None]]:
     d = load_design(SPECS / f"{design}.yaml")
+    props: tuple[str, ...] = ()
+    if engine == "bmc":
+        # BMC's lasso search for the liveness properties at depth 40 costs minutes of CPU
+        # per pair (200 s for freezer-trap-spin-6.10 × freeze-during-task-work): it is
+        # compared on safety here, and on liveness by tests/checker/test_lasso.py
+        props = tuple(p for p in d.checked_properties() if not _liveness(design, p))
     out = {}
-    for v in verify(d, (scenario,), (), Options(engine=engine, timeout=900)):
+    for v in verify(d, (scenario,), props, Options(engine=engine, timeout=900)):
         out[v.property] = (v.status, v.outcome.depth if v.status == "violated" else None)
     return out
 
@@ -44,12 +50,26 @@ def test_every_design_extends_the_511_library_and_is_a_buggy_fixed_pair() -> Non
     assert len(fixed) == len(DESIGNS) // 2       # each fix extends its buggy design
 
 
+#: violated under every design by construction, not a bug of one: P is sent SIGUSR1 while it
+#: forks and may get it after its last system call, so it stays queued (docs/properties.md)
+BY_CONSTRUCTION = {("fork-during-signal", "signals_delivered")}
+
+
+@lru_cache(maxsize=None)
+def _liveness(design: str, name: str) -> bool:
+    spec = load_design(SPECS / f"{design}.yaml").merged.properties.get(name)
+    return spec is not None and spec.kind in ("leads_to", "eventually", "always_eventually")
+
+
 @pytest.mark.parametrize("design, scenario", _pairs())
 def test_explicit_finds_each_bug_and_proves_each_fix(design: str, scenario: str) -> None:
     ex = _run(design, scenario, "explicit")
     assert all(s in ("proved", "violated") for s, _ in ex.values()), ex
     buggy = design in DESIGNS[::2]
-    assert any(s == "violated" for s, _ in ex.values()) == (buggy and (design, scenario) in {
+    bugs = {p for p, (s, _) in ex.items() if s == "violated" and (scenario, p) not in BY_CONSTRUCTION}
+    for p in {p for s, p in BY_CONSTRUCTION if s == scenario}:
+        assert ex[p][0] == "violated", (p, ex[p])
+    assert bool(bugs) == (buggy and (design, scenario) in {
         ("fork-signal-pending-5.12", "fork-during-task-work"),
         ("coredump-signal-pending-5.12", "coredump-during-task-work"),
         ("kvm-notify-signal-stays-5.18", "livepatch-kicks-vcpu"),
@@ -63,10 +83,14 @@ def test_explicit_finds_each_bug_and_proves_each_fix(design: str, scenario: str)
 def test_the_z3_engines_agree_with_explicit(design: str, scenario: str, engine: str) -> None:
     ex = _run(design, scenario, "explicit")
     got = _run(design, scenario, engine)
+    if engine == "bmc":
+        ex = {k: v for k, v in ex.items() if k in got}
     assert set(got) == set(ex)
     for name, (status, depth) in ex.items():
         g = got[name]
-        if status == "violated":
+        if engine in ("kind", "pdr") and _liveness(design, name):
+            assert g[0] == "unknown", (name, g)    # they check invariants and deadlocks only
+        elif status == "violated":
             assert g == (status, depth), (name, g, ex[name])
         elif engine == "bmc":
             assert g[0] in ("proved", "holds"), (name, g)
