@@ -34,6 +34,9 @@ OLEG = "oleg-lost-signal"
 #: steps (on by default).  Pinned here and in the subprocess test; the other tests compare
 #: the engines against the explicit BFS of the same pipeline instead.
 OLEG_RFC_V2_DEPTH = 18
+#: rfc-v2's safety properties: one counterexample on Oleg's scenario (the design also
+#: checks the liveness property signals_delivered, which a lasso violates)
+SAFETY = ["--property", "no_lost_signal", "--property", "assertions", "--property", "no_deadlock"]
 OLEG_RFC_V2_DEPTH_UNREDUCED = 24
 
 LOC = re.compile(r"^(?P<file>\S+\.ya?ml):(?P<line>\d+):(?P<col>\d+): error: ", re.M)
@@ -132,7 +135,7 @@ def test_rfc_v2_loses_the_signal_and_shows_the_trace(engine: str | None, oleg_de
     # Every engine reports the reference (explicit BFS) depth: bmc and explicit agree on
     # the shortest counterexample.  bmc checks only no_lost_signal: proving "assertions"
     # to depth 40 would triple its time and is covered by tests/specs.
-    only = ["--property", "no_lost_signal"] if engine == "bmc" else []
+    only = ["--property", "no_lost_signal"] if engine == "bmc" else SAFETY
     chosen = ["--engine", engine] if engine else []           # None: the default (auto)
     r = flagcheck("verify", RFC_V2, "--scenario", OLEG, *chosen, *only)
     no_traceback(r)
@@ -314,11 +317,12 @@ def test_quiet_prints_only_the_table() -> None:
     assert r.exit_code == 1, r.output
     lines = [ln for ln in r.output.splitlines() if ln.strip()]
     assert lines[0].split()[:3] == ["scenario", "property", "verdict"], r.output
-    assert set(verdict_rows(r.output)) == {"no_lost_signal", "assertions", "no_deadlock"}
+    assert set(verdict_rows(r.output)) == {"no_lost_signal", "task_work_runs",
+                                           "signals_delivered", "assertions", "no_deadlock"}
     rows = [ln for ln in lines[1:] if ln.startswith(OLEG)]
-    assert len(rows) == 3 and lines[1:4] == rows, r.output
+    assert len(rows) == 5 and lines[1:6] == rows, r.output
     # after the table only the reason no_deadlock was skipped, which -q must not lose
-    rest = " ".join(lines[4:])
+    rest = " ".join(lines[6:])
     assert rest.startswith("not checked: no_deadlock on oleg-lost-signal: pause() has the "
                            "classic race"), r.output
     for noise in ("flagcheck verify", "replayed", "At the end", "Values the property reads",
@@ -420,7 +424,7 @@ def test_the_cli_never_displays_a_counterexample_that_does_not_replay(
         return res
 
     monkeypatch.setattr(run_mod, "run_engine", corrupting)
-    r = flagcheck("verify", RFC_V2, "--scenario", OLEG, "--engine", "explicit")
+    r = flagcheck("verify", RFC_V2, "--scenario", OLEG, "--engine", "explicit", *SAFETY)
     assert r.exit_code == 3, r.output
     assert verdict_rows(r.output)["no_lost_signal"].startswith("unknown (internal error"), r.output
     assert "did not replay" in r.output
