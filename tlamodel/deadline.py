@@ -18,11 +18,13 @@ Two ways a phase is stopped, both raising ``OutOfTime(phase)``:
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import signal
 import threading
 import time
 from contextvars import ContextVar
+from types import FrameType
 from typing import Iterator
 
 
@@ -136,17 +138,21 @@ def _alarm(deadline: Deadline) -> Iterator[None]:
         yield
         return
 
-    def ring(signum: int, frame: object) -> None:
-        if _ARMED and _ARMED[0] is deadline:     # a late ring after the disarm is ignored
-            raise OutOfTime(deadline.phase, deadline.seconds or 0.0)   # the phase now
+    def ring(signum: int, frame: FrameType | None) -> None:
+        if not (_ARMED and _ARMED[0] is deadline):   # a late ring after the disarm
+            return
+        if _COLLECTING[0] or _in_finalizer(frame):
+            return          # the next ring (RETRY seconds on) stops the phase instead
+        raise OutOfTime(deadline.phase, deadline.seconds or 0.0)   # the phase now
 
     old = signal.signal(signal.SIGALRM, ring)
     _ARMED.append(deadline)
     try:
-        # It rings again every RETRY seconds: a handler that runs inside a garbage-collector
-        # callback or a __del__ has its exception printed and dropped by Python, and a phase
-        # with no check() of ours (a YAML alias bomb) would then run on for ever.  Armed
-        # inside the try: a first ring before the body starts still disarms it.
+        # It rings again every RETRY seconds: a ring that lands in a garbage-collector run
+        # or a __del__ does not raise (Python would drop the exception, and a finalizer cut
+        # short can corrupt memory), and a phase with no check() of ours (a YAML alias
+        # bomb) must still stop.  Armed inside the try: a first ring before the body
+        # starts still disarms it.
         signal.setitimer(signal.ITIMER_REAL, max(deadline.left() or 0.0, 1e-3), RETRY)
         yield
     finally:
@@ -154,6 +160,28 @@ def _alarm(deadline: Deadline) -> Iterator[None]:
             _disarm(old)
         finally:            # a ring inside the first disarm raised before it was done
             _disarm(old)
+
+
+def _in_finalizer(frame: FrameType | None) -> bool:
+    """Whether the interrupted code runs inside a ``__del__``.  An exception raised there is
+    printed and dropped, and it can leave the object half torn down: z3's Context.__del__
+    interrupted between freeing the context and forgetting its pointer makes a later
+    finalizer use freed memory (a segmentation fault, seen in the test suite)."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _gc_phase(phase: str, info: dict) -> None:
+    _COLLECTING[0] = phase == "start"
+
+
+#: the garbage collector is running (its callbacks and the finalizers it calls are no place
+#: for an exception either)
+_COLLECTING = [False]
+gc.callbacks.append(_gc_phase)
 
 
 def _disarm(handler: object) -> None:
