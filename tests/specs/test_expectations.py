@@ -25,11 +25,10 @@ BMC reaches depth 1-8, far from the 17-24-step counterexamples), so:
   ``design::scenario`` one pair), on every io_uring pair at a smaller depth (below), and
   is skipped, saying so, on the others (the pause() scenarios).  The default,
   ``BMC_DEFAULT``: Oleg's ``oleg-lost-signal``, the case the project exists for, in every
-  design (about 45 s of CPU), and one io_uring pair, coupled-5.9 ×
-  io-uring-killable-join (about 2 minutes of CPU): the io_uring scenario family at the
-  full bound in every CI run, with a violation (no_deadlock: the shortest counterexample
-  lengths must agree) and two properties BMC must clear to depth 40; the other nine
-  io_uring pairs run in quick mode too, but BMC stops at the explicit engine's longest
+  design (about 45 s of CPU).  coupled-5.9 × io-uring-killable-join at the full bound
+  (about 70 s, the suite's longest test) left the default when the suite outgrew its ten
+  minutes: name it in ``FLAGCHECK_BMC_SCENARIOS`` to run it; the io_uring
+  pairs run in quick mode, where BMC stops at the explicit engine's longest
   shortest counterexample of the pair (no_deadlock at 19-22: BMC must find each deadlock
   at exactly that depth) or, with none, at depth 16 (``IO_URING_QUICK_DEPTH``: no violation
   within it, in agreement with explicit's proofs): about 1.5 CPU minutes for the nine, so
@@ -59,7 +58,7 @@ DESIGN_FILES = sorted(SPECS.glob("*.yaml"))
 TIMEOUT = float(os.environ.get("FLAGCHECK_TEST_TIMEOUT", "1200"))
 BMC_MODE = os.environ.get("FLAGCHECK_BMC", "quick")
 #: what quick mode runs BMC on (see the module docstring): scenario names, design::scenario pairs
-BMC_DEFAULT = "oleg-lost-signal,coupled-5.9::io-uring-killable-join"
+BMC_DEFAULT = "oleg-lost-signal"
 BMC_SCENARIOS = {s.strip() for s in
                  os.environ.get("FLAGCHECK_BMC_SCENARIOS", BMC_DEFAULT).split(",")}
 if BMC_MODE not in ("quick", "full"):
