@@ -137,16 +137,7 @@ class Store:
 
     def seen(self, keys: np.ndarray, states: np.ndarray) -> np.ndarray:
         """For each (fingerprint, state): is it already stored?"""
-        if not len(self.keys):
-            return np.zeros(len(keys), dtype=np.bool_)
-        at = np.searchsorted(self.keys, keys)
-        at[at == len(self.keys)] = 0
-        hit = self.keys[at] == keys
-        if states.shape[1] > 1 and hit.any():
-            same = (self.states[self.where[at[hit]]] == states[hit]).all(axis=1)
-            if not same.all():
-                raise Unpackable("two states share a fingerprint")
-        return hit
+        return _member(self.keys, keys, states, lambda at: self.states[self.where[at]])
 
     def trace(self, layout: Layout, pos: int) -> Trace:
         states, acts = [], []
@@ -256,6 +247,22 @@ def expand(vm: VModel, layer: np.ndarray, store: Store, want_deadlock: bool,
                      np.concatenate(action), deadlocked)
 
 
+def _member(sorted_keys: np.ndarray, keys: np.ndarray, states: np.ndarray,
+            stored: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """For each (fingerprint, state): is the fingerprint among ``sorted_keys``?  A state of
+    more than one word is compared with ``stored(positions)``, the states kept at those
+    positions, so that two states sharing a fingerprint are noticed, never merged."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=np.bool_)
+    at = np.searchsorted(sorted_keys, keys)
+    at[at == len(sorted_keys)] = 0
+    hit = sorted_keys[at] == keys
+    if states.shape[1] > 1 and hit.any():
+        if not (stored(at[hit]) == states[hit]).all():
+            raise Unpackable("two states share a fingerprint")
+    return hit
+
+
 class _Sorted:
     """Fingerprints kept sorted with their states aligned (one layer's new states)."""
 
@@ -264,15 +271,7 @@ class _Sorted:
         self.states = np.zeros((0, words), dtype=np.int64)
 
     def seen(self, keys: np.ndarray, states: np.ndarray) -> np.ndarray:
-        if not len(self.keys):
-            return np.zeros(len(keys), dtype=np.bool_)
-        at = np.searchsorted(self.keys, keys)
-        at[at == len(self.keys)] = 0
-        hit = self.keys[at] == keys
-        if states.shape[1] > 1 and hit.any():
-            if not (self.states[at[hit]] == states[hit]).all():
-                raise Unpackable("two states share a fingerprint")
-        return hit
+        return _member(self.keys, keys, states, lambda at: self.states[at])
 
     def add(self, keys: np.ndarray, states: np.ndarray) -> None:
         order = np.argsort(keys, kind="stable")
