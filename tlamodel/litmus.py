@@ -113,12 +113,9 @@ def _stmt(task: int, s: str, names: _Names) -> str:
     m = re.fullmatch(r"WRITE_ONCE\(\s*([*\w]+)\s*,\s*(\w+)\s*\)", s)
     if m:
         return f"{names.loc(m.group(1))} = {_value(m.group(2))};"
-    m = re.fullmatch(r"smp_store_release\(\s*([*\w]+)\s*,\s*(\w+)\s*\)", s)
-    if m:
-        return f"smp_store_release({names.loc(m.group(1))}, {_value(m.group(2))});"
-    m = re.fullmatch(r"smp_store_mb\(\s*([*\w]+)\s*,\s*(\w+)\s*\)", s)
-    if m:
-        return f"smp_store_mb({names.loc(m.group(1))}, {_value(m.group(2))});"
+    m = re.fullmatch(r"(smp_store_release|smp_store_mb)\(\s*([*\w]+)\s*,\s*(\w+)\s*\)", s)
+    if m:     # the library procedure of the same name
+        return f"{m.group(1)}({names.loc(m.group(2))}, {_value(m.group(3))});"
     m = re.fullmatch(r"(\w+)\s*=\s*(READ_ONCE|smp_load_acquire)\(\s*([*\w]+)\s*\)", s)
     if m:
         reg, loc = names.reg(task, m.group(1)), names.loc(m.group(3))
