@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from tests.budget import examples
+from tests.shipped import shipped_pairs
 from tests.strategies import sample
 
 from flagcheck.pyspec import layered
@@ -58,15 +59,7 @@ def test_layered_equals_tuple_search_on_random_models(pcs):
                     check_violation(m, o.trace, name)
 
 
-def _pairs() -> list:  # noqa: ANN201 - pytest params
-    out = []
-    for path in sorted(SPECS.glob("*.yaml")):
-        d = load_design(path)
-        out += [pytest.param(path, s.name, id=f"{path.stem}::{s.name}") for s in d.scenarios]
-    return out
-
-
-@pytest.mark.parametrize("path,scenario", _pairs())
+@pytest.mark.parametrize("path,scenario", shipped_pairs())
 def test_layered_equals_tuple_search_on_shipped_specs(path, scenario):
     d = load_design(path)
     m = d.model(d.scenario(scenario))

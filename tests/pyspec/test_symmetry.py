@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from tests.budget import examples
+from tests.shipped import shipped_pairs
 from tests.strategies import symmetric_sample
 
 from flagcheck.pyspec import explicit, layered, orbits, symmetry
@@ -116,20 +117,12 @@ def test_canonical_form_is_one_member_per_orbit(monkeypatch, key_bits):
     assert checked >= 20
 
 
-def _pairs() -> list:  # noqa: ANN201 - pytest params
-    out = []
-    for path in sorted(SPECS.glob("*.yaml")):
-        d = load_design(path)
-        out += [pytest.param(path, s.name, id=f"{path.stem}::{s.name}") for s in d.scenarios]
-    return out
-
-
 @functools.lru_cache(maxsize=None)
 def _design(path: Path):  # noqa: ANN202 - a Design, read once for all its scenarios
     return load_design(path)
 
 
-@pytest.mark.parametrize("path,scenario", _pairs())
+@pytest.mark.parametrize("path,scenario", shipped_pairs())
 def test_reduced_search_agrees_on_shipped_specs(path, scenario):
     """Same verdicts with and without symmetry (liveness is never reduced: left out).
     Where the detection finds no group, the search with symmetry is the search without
