@@ -22,7 +22,7 @@ import numpy as np
 from flagcheck.pyspec import liveness
 from flagcheck.pyspec.evaluate import Fn, compile_expr
 from flagcheck.pyspec.outcome import Outcome
-from flagcheck.pyspec import layered, orbits, replay, symmetry
+from flagcheck.pyspec import layered, orbits, por, replay, symmetry
 from flagcheck.pyspec.packed import Unpackable, compile_columns
 from flagcheck.pyspec.progress import ProgressHook, Reporter
 from flagcheck.pyspec.successors import compiled, initial_states, path_back
@@ -61,7 +61,7 @@ Parents = dict[State, "tuple[State, int] | None"]
 def check(model: Model, properties: list[str] | None = None,
           max_states: int | None = None, timeout: float | None = None,
           progress: ProgressHook | None = None, layered: bool = True,
-          symmetry: bool = False) -> dict[str, Outcome]:
+          symmetry: bool = False, por: bool = False) -> dict[str, Outcome]:
     """Check ``properties`` (default: all of the model's) by exhaustive BFS.
 
     Stops when every requested property is violated, the state space is exhausted, or
@@ -73,7 +73,10 @@ def check(model: Model, properties: list[str] | None = None,
     per orbit of interchangeable tasks (pyspec.symmetry; same verdicts and depths, the
     counterexamples concrete, ``states`` counting orbits); liveness is always searched
     unreduced.  Off here, so that this function counts states; the engine registry and
-    ``verify`` turn it on unless ``--no-symmetry``."""
+    ``verify`` turn it on unless ``--no-symmetry``.  ``por`` searches the safety
+    properties with partial-order reduction (pyspec.por; symmetry is then not used, see
+    ``_reduced``): the same verdicts, a violation's counterexample from the unreduced
+    search (the shortest) whenever that search finishes in the time left."""
     names = [p.name for p in model.properties] if properties is None else list(properties)
     known = {p.name for p in model.properties}
     for n in names:
@@ -84,12 +87,12 @@ def check(model: Model, properties: list[str] | None = None,
         return {}
     live = [n for n in names if isinstance(model.property(n), Liveness)]
     if not live:
-        return _safety(model, names, max_states, timeout, progress, layered, symmetry)
+        return _safety(model, names, max_states, timeout, progress, layered, symmetry, por)
     # Liveness properties go to the product/SCC engine (pyspec.liveness); both searches
     # share one wall-clock budget, the state limit applies to each.
     t0 = time.monotonic()
     safety = [n for n in names if n not in live]
-    out = (_safety(model, safety, max_states, timeout, progress, layered, symmetry)
+    out = (_safety(model, safety, max_states, timeout, progress, layered, symmetry, por)
            if safety else {})
     left = None if timeout is None else timeout - (time.monotonic() - t0)
     if left is not None and left <= 0:
@@ -103,18 +106,63 @@ def check(model: Model, properties: list[str] | None = None,
 
 def _safety(model: Model, names: list[str], max_states: int | None, timeout: float | None,
             progress: ProgressHook | None, layered: bool,
-            symmetry: bool = False) -> dict[str, Outcome]:
+            symmetry: bool = False, por: bool = False) -> dict[str, Outcome]:
     """The layered search where the model packs into 64 bits, else the tuple search (which
     does not reduce by symmetry)."""
+    if por:
+        return _reduced(model, names, max_states, timeout, progress, layered, symmetry)
     t0 = time.monotonic()
     if layered:
         try:
             return _Layered(model, dict.fromkeys(names), max_states, timeout, progress,
-                            symmetry).run()
+                            symmetry=symmetry).run()
         except Unpackable:
             pass
     left = None if timeout is None else max(0.0, timeout - (time.monotonic() - t0))
     return _Search(model, dict.fromkeys(names), max_states, left, progress).run()
+
+
+def _reduced(model: Model, names: list[str], max_states: int | None, timeout: float | None,
+             progress: ProgressHook | None, layered: bool, symmetry: bool) -> dict[str, Outcome]:
+    """The safety search under partial-order reduction, then, for the properties it found
+    violated, the unreduced search (``symmetry`` as asked) for the shortest counterexample.
+
+    Why the second search: BFS over the reduced graph finds a shortest path *of that
+    graph*, which can be longer than the shortest run; verdicts are the reduced search's
+    (the same), depths are the unreduced search's.  When that search stops on a limit
+    first, the reduced search's counterexample (a real run: the reduced graph is a subgraph)
+    is reported with its depth said to be not necessarily the shortest.  Symmetry is not
+    combined with the reduction: a canonical state's ample set is not its orbit's."""
+    t0 = time.monotonic()
+    wanted = dict.fromkeys(names)
+    out: dict[str, Outcome] | None = None
+    if layered:
+        try:
+            out = _Layered(model, wanted, max_states, timeout, progress, por=True).run()
+        except Unpackable:
+            out = None
+    if out is None:
+        left = None if timeout is None else max(0.0, timeout - (time.monotonic() - t0))
+        out = _Search(model, wanted, max_states, left, progress, por=True).run()
+    bad = [n for n, o in out.items() if o.status == "violated"]
+    if not bad:
+        return out
+    left = None if timeout is None else max(0.0, timeout - (time.monotonic() - t0))
+    ref = _safety(model, bad, max_states, left, progress, layered, symmetry)
+    for n in bad:
+        r = ref[n]
+        if r.status == "violated":
+            out[n] = replace(r, seconds=time.monotonic() - t0,
+                             reason="found under partial-order reduction; the shortest "
+                                    "counterexample is the unreduced search's")
+        elif r.status == "holds":
+            raise RuntimeError(f"partial-order reduction found {n} violated, the unreduced "
+                               "search proved it: a bug in one of them")
+        else:
+            out[n] = replace(out[n], reason="partial-order reduction: this counterexample "
+                             "is not necessarily the shortest (the unreduced search for the "
+                             f"shortest stopped: {r.reason})")
+    return out
 
 
 def reachable_count(model: Model, max_states: int | None = None,
@@ -158,6 +206,8 @@ class _Search:
     max_states: int | None
     timeout: float | None
     progress: ProgressHook | None = None
+    #: partial-order reduction of the safety search (pyspec.por)
+    por: bool = False
 
     def __post_init__(self) -> None:
         self.start = time.monotonic()
@@ -179,6 +229,11 @@ class _Search:
         self.stopped = ""          # reason the search was cut short, "" if it was not
         self.layer_depth = -1      # the layer being expanded (-1: discovering initial states)
         self.diameter = 0
+        self.ample = por.analyse(self.model, list(self.wanted)) if self.por else None
+        self.reduced = 0           # states expanded by an ample set alone
+        if self.ample is not None:
+            self.reporter.report(phase=f"partial-order reduction: {self.ample.describe()}",
+                                 states=0)
 
     # ------------------------------------------------------------ main loop
     def run(self) -> dict[str, Outcome]:
@@ -227,6 +282,9 @@ class _Search:
         return True
 
     def _bfs(self) -> None:
+        if self.ample:
+            self._bfs_por()
+            return
         parents = self.parents
         candidates = self.cm.candidates
         terminal = self.cm.terminal
@@ -274,6 +332,72 @@ class _Search:
             layer_base += len(layer)
             layer = nxt
 
+    def _bfs_por(self) -> None:
+        """``_bfs`` under partial-order reduction (pyspec.por), one state at a time: the
+        same ample sets and cycle proviso as the layered search's (a state is expanded
+        fully when an ample successor is stored at the current depth or shallower)."""
+        assert self.ample is not None
+        parents = self.parents
+        candidates = self.cm.candidates
+        terminal = self.cm.terminal
+        owner = self.ample.owner
+        tasks = len(self.ample.tasks)
+        layer: list[State] = list(parents)
+        depth = 0
+        max_states = self.max_states if self.max_states is not None else -1
+        expanded = 0
+        while layer:
+            self.layer_depth = depth
+            nxt: list[State] = []
+            deeper: set[State] = set()          # the states found at depth + 1 so far
+            for s in layer:
+                expanded += 1
+                if expanded % _CLOCK_EVERY == 0 and self._clock_hit():
+                    return
+                on = [a for a in candidates(s) if a.guard(s)]
+                if not on:
+                    if self.deadlock and not terminal(s):
+                        self._violate(self.deadlock, s)
+                        self.deadlock = []
+                        if self._done():
+                            return
+                    continue
+                fire = self._ample_of(s, on, owner, tasks, deeper)
+                for a, t in fire:
+                    if t in parents:
+                        continue
+                    if len(parents) == max_states:
+                        self._limit_hit()
+                        return
+                    parents[t] = (s, a.index)
+                    nxt.append(t)
+                    deeper.add(t)
+                    if self.invariants:
+                        self._check_invariants(t)
+                        if self._done():
+                            return
+            if nxt:
+                depth += 1
+                self.diameter = depth
+            layer = nxt
+
+    def _ample_of(self, s: State, on: list, owner: tuple[int, ...], tasks: int,
+                  deeper: set[State]) -> list:
+        """``(action, successor)`` for the ample set of ``s``, or for every enabled action
+        when it has none or the cycle proviso refuses it."""
+        assert self.ample is not None
+        by_task = [False] * tasks
+        for a in on:
+            if owner[a.index] >= 0:
+                by_task[owner[a.index]] = True
+        n = por.choose_one(self.ample, s, by_task)
+        if n >= 0:
+            fire = [(a, a.fire(s)) for a in on if owner[a.index] == n]
+            if not any(t in self.parents and t not in deeper for _, t in fire):
+                self.reduced += 1
+                return fire
+        return [(a, a.fire(s)) for a in on]
+
     def _report(self, depth: int, queue: int) -> None:
         seconds = time.monotonic() - self.start
         n = self.count()
@@ -312,7 +436,19 @@ class _Search:
                 self.results[name] = Outcome(
                     property=name, status="holds", depth=self.diameter, exhaustive=True,
                     states=nstates, seconds=seconds, engine=ENGINE)
-        return {name: self.results[name] for name in self.wanted}
+        return {name: self._por_words(self.results[name]) for name in self.wanted}
+
+    def _por_words(self, o: Outcome) -> Outcome:
+        """Under partial-order reduction, say so in the outcome.  A proof's ``states`` and
+        ``depth`` are the reduced graph's; an unknown's depth is -1, as a reduced layer
+        covers no layer of the unreduced search (a violation is rerun unreduced: _reduced)."""
+        if self.ample is None or o.status == "violated":
+            return o
+        said = (f"partial-order reduction: {self.ample.describe()}, {self.reduced} states "
+                "expanded by an ample set alone")
+        if o.status == "holds":
+            return replace(o, reason=said)
+        return replace(o, depth=-1, reason=f"{o.reason}; {said}")
 
 
 @dataclass
@@ -329,6 +465,9 @@ class _Layered(_Search):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.vm = layered.vmodel(self.model)
+        if self.ample:
+            assert not self.symmetry, "partial-order reduction is not combined with symmetry"
+            self.vm = replace(self.vm, por=self.ample)
         self.sym = (symmetry.detect(self.model, list(self.wanted)) if self.symmetry
                     else symmetry.Symmetry())
         self.canon = orbits.Canon(self.sym, self.vm.layout) if self.sym else None
@@ -371,6 +510,7 @@ class _Layered(_Search):
                 self.stopped = f"timeout {float(self.timeout)}s"  # type: ignore[arg-type]
                 return
             new, parent = exp.new, exp.parent
+            self.reduced += exp.reduced
             cut = len(layer)         # the layer's states the tuple search fully expands
             if self.max_states is not None and store.n + len(new) > self.max_states:
                 allowed = self.max_states - store.n

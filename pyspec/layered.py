@@ -23,6 +23,7 @@ import numpy as np
 
 from flagcheck.pyspec.packed import (Columns, Layout, Unpackable, VFn, as_column, as_mask,
                                      compile_columns)
+from flagcheck.pyspec.por import Por, choose as choose_ample
 from flagcheck.pyspec.successors import compiled, initial_states
 from flagcheck.pyspec.trace import Trace
 from flagcheck.tlamodel.ir import Model, pc_value
@@ -53,6 +54,9 @@ class VModel:
     #: under symmetry reduction (pyspec.orbits): packed states -> their orbits' canonical
     #: states, applied to every successor before it is looked up; None: no reduction
     canon: Callable[[np.ndarray], np.ndarray] | None = None
+    #: under partial-order reduction: the ample-set tables (pyspec.por); None: every
+    #: enabled action of every state is fired
+    por: Por | None = None
 
 
 def vmodel(model: Model) -> VModel:
@@ -173,6 +177,7 @@ class Expansion:
     parent: np.ndarray         # their parents' positions in the expanded layer
     action: np.ndarray
     deadlocked: np.ndarray     # positions (ascending) of the layer's deadlocked states
+    reduced: int = 0           # states expanded by an ample set alone (pyspec.por)
 
 
 def initial_layer(model: Model, layout: Layout) -> np.ndarray:
@@ -204,13 +209,20 @@ def expand(vm: VModel, layer: np.ndarray, store: Store, want_deadlock: bool,
     parent: list[np.ndarray] = []
     action: list[np.ndarray] = []
     stuck: list[np.ndarray] = []
+    reduced = 0
     for lo in range(0, len(layer), CHUNK):
         succ: list[np.ndarray] = []
         par: list[np.ndarray] = []
         key: list[np.ndarray] = []
         act: list[np.ndarray] = []
-        if not _chunk(vm, layer[lo:lo + CHUNK], lo, want_deadlock, deadline,
-                      succ, par, key, act, stuck):
+        if vm.por is not None:
+            got = _chunk_por(vm, layer[lo:lo + CHUNK], lo, want_deadlock, deadline, store,
+                             succ, par, key, act, stuck)
+            if got is None:
+                return None
+            reduced += got
+        elif not _chunk(vm, layer[lo:lo + CHUNK], lo, want_deadlock, deadline,
+                        succ, par, key, act, stuck):
             return None
         if not succ:
             continue
@@ -242,9 +254,10 @@ def expand(vm: VModel, layer: np.ndarray, store: Store, want_deadlock: bool,
     deadlocked = np.concatenate(stuck) if stuck else np.zeros(0, dtype=np.int64)
     if not new:
         return Expansion(np.zeros((0, words), dtype=np.int64), np.zeros(0, dtype=np.int64),
-                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), deadlocked)
+                         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), deadlocked,
+                         reduced)
     return Expansion(np.concatenate(new), np.concatenate(keys), np.concatenate(parent),
-                     np.concatenate(action), deadlocked)
+                     np.concatenate(action), deadlocked, reduced)
 
 
 def _member(sorted_keys: np.ndarray, keys: np.ndarray, states: np.ndarray,
@@ -290,48 +303,118 @@ def _chunk(vm: VModel, layer: np.ndarray, offset: int, want_deadlock: bool,
     cols = Columns(vm.layout, layer)
     enabled = np.zeros(n, dtype=np.bool_) if want_deadlock else None
     by_pc: dict[tuple[int, int], np.ndarray] = {}
-    fields = vm.layout.fields
     for a in vm.actions:
         if deadline is not None and time.monotonic() > deadline:
             return False
-        if a.pc is None:
-            rows = None
-            sub = cols
-        else:
-            rows = by_pc.get(a.pc)
-            if rows is None:
-                pos, k = a.pc
-                rows = np.flatnonzero(cols.col(pos) == k)
-                by_pc[a.pc] = rows
-            if not len(rows):
-                continue
-            sub = cols.rows(rows)
-        m = as_mask(a.guard(sub), len(sub))
-        hit = np.flatnonzero(m)
-        if not len(hit):
+        where = _enabled_rows(cols, a, by_pc)
+        if where is None:
             continue
-        where = hit if rows is None else rows[hit]
         if enabled is not None:
             enabled[where] = True
-        fire = sub.rows(hit)
-        out = fire.packed & np.array(a.keep, dtype=np.int64)
-        for pos, rhs in a.updates:
-            v = as_column(rhs(fire), len(hit))
-            f = fields[pos]
-            if v.min() < f.lo or v.max() > f.hi:     # would spill into the next field
-                raise Unpackable(f"a value outside {f.lo}..{f.hi} was reached")
-            out[:, f.word] |= (v - f.lo) << f.shift
-        where = where + offset
-        succ.append(out)
-        par.append(where)
-        act.append(np.full(len(hit), a.index, dtype=np.int32))
-        key.append(where * vm.span + a.rank)
+        _emit(vm, a, where, _successors(vm, a, cols.rows(where)), offset, succ, par, key, act)
     if enabled is not None:
-        idle = np.flatnonzero(~enabled)
-        if len(idle):
-            done = as_mask(vm.terminal(cols.rows(idle)), len(idle))
-            stuck.append(idle[~done] + offset)
+        _stuck(vm, cols, enabled, offset, stuck)
     return True
+
+
+def _enabled_rows(cols: Columns, a: VAction,
+                  by_pc: dict[tuple[int, int], np.ndarray]) -> np.ndarray | None:
+    """Positions (in ``cols``) of the states where ``a`` is enabled, None if there are
+    none; ``by_pc`` caches the rows at each program point."""
+    if a.pc is None:
+        rows = None
+        sub = cols
+    else:
+        rows = by_pc.get(a.pc)
+        if rows is None:
+            pos, k = a.pc
+            rows = np.flatnonzero(cols.col(pos) == k)
+            by_pc[a.pc] = rows
+        if not len(rows):
+            return None
+        sub = cols.rows(rows)
+    hit = np.flatnonzero(as_mask(a.guard(sub), len(sub)))
+    if not len(hit):
+        return None
+    return hit if rows is None else rows[hit]
+
+
+def _successors(vm: VModel, a: VAction, fire: Columns) -> np.ndarray:
+    """The packed successors of the states ``fire`` (where ``a`` is enabled) by ``a``."""
+    fields = vm.layout.fields
+    out = fire.packed & np.array(a.keep, dtype=np.int64)
+    for pos, rhs in a.updates:
+        v = as_column(rhs(fire), len(fire))
+        f = fields[pos]
+        if v.min() < f.lo or v.max() > f.hi:     # would spill into the next field
+            raise Unpackable(f"a value outside {f.lo}..{f.hi} was reached")
+        out[:, f.word] |= (v - f.lo) << f.shift
+    return out
+
+
+def _emit(vm: VModel, a: VAction, where: np.ndarray, out: np.ndarray, offset: int,
+          succ: list, par: list, key: list, act: list) -> None:
+    where = where + offset
+    succ.append(out)
+    par.append(where)
+    act.append(np.full(len(where), a.index, dtype=np.int32))
+    key.append(where * vm.span + a.rank)
+
+
+def _stuck(vm: VModel, cols: Columns, enabled: np.ndarray, offset: int, stuck: list) -> None:
+    """Append the positions of the chunk's states with nothing enabled and not terminal."""
+    idle = np.flatnonzero(~enabled)
+    if len(idle):
+        done = as_mask(vm.terminal(cols.rows(idle)), len(idle))
+        stuck.append(idle[~done] + offset)
+
+
+def _chunk_por(vm: VModel, layer: np.ndarray, offset: int, want_deadlock: bool,
+               deadline: float | None, store: Store, succ: list, par: list, key: list,
+               act: list, stuck: list) -> int | None:
+    """``_chunk`` under partial-order reduction (pyspec.por): a state's successors are
+    those of its ample set, or all of them where it has none or where one of them is
+    already stored (the cycle proviso: the store holds exactly the layers up to the one
+    being expanded).  Deadlocks are judged on every action.  Returns how many states were
+    expanded by an ample set alone, None when ``deadline`` passes."""
+    assert vm.por is not None and vm.canon is None
+    n = len(layer)
+    cols = Columns(vm.layout, layer)
+    owner = vm.por.owner
+    enabled = np.zeros(n, dtype=np.bool_)
+    by_task = np.zeros((len(vm.por.tasks), n), dtype=np.bool_)
+    by_pc: dict[tuple[int, int], np.ndarray] = {}
+    fired: list[tuple[VAction, np.ndarray]] = []
+    for a in vm.actions:
+        if deadline is not None and time.monotonic() > deadline:
+            return None
+        where = _enabled_rows(cols, a, by_pc)
+        if where is None:
+            continue
+        enabled[where] = True
+        if owner[a.index] >= 0:
+            by_task[owner[a.index], where] = True
+        fired.append((a, where))
+    chosen = choose_ample(vm.por, [cols.col(t.pc) for t in vm.por.tasks], by_task)
+    full = chosen < 0
+    ample: list[tuple[VAction, np.ndarray, np.ndarray]] = []
+    for a, where in fired:
+        rows = where[chosen[where] == owner[a.index]] if owner[a.index] >= 0 else where[:0]
+        if len(rows):
+            out = _successors(vm, a, cols.rows(rows))
+            ample.append((a, rows, out))
+            full[rows[store.seen(fingerprint(out), out)]] = True
+    for a, rows, out in ample:
+        _emit(vm, a, rows, out, offset, succ, par, key, act)
+    for a, where in fired:
+        o = owner[a.index]
+        rest = where[full[where] & ((chosen[where] != o) | (o < 0))]
+        if len(rest):
+            _emit(vm, a, rest, _successors(vm, a, cols.rows(rest)), offset,
+                  succ, par, key, act)
+    if want_deadlock:
+        _stuck(vm, cols, enabled, offset, stuck)
+    return int((~full).sum())
 
 
 def first_false(vm: VModel, fn: VFn, layer: np.ndarray) -> int:
