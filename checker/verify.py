@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Callable
 
 from flagcheck.checker.engines import portfolio
-from flagcheck.checker.engines.registry import (AUTO_RACE, ENGINES, REGISTRY, Settings, runner,
-                                                runners)
+from flagcheck.checker.engines.registry import (AUTO_RACE, ENGINES, REGISTRY, Settings,
+                                                out_of_memory, runner, runners)
 from flagcheck.checker.report.itf import BadTrace, Mismatch, ReplayResult, Saved, decode_trace
 from flagcheck.checker.verdict import Verdict
 from flagcheck.pyspec import explicit
@@ -47,6 +47,9 @@ class Options:
     reduce: bool = True               # merge task-private steps (tlamodel.reduce)
     max_memory: int | None = None     # MB of address space of each engine process
     symmetry: bool = True             # explicit search: one state per orbit (pyspec.symmetry)
+    #: explicit search of the safety properties with partial-order reduction (pyspec.por);
+    #: off by default: it is slower where it reduces little (docs/scale.md)
+    por: bool = False
 
 
 def select_scenarios(design: Design, refs: tuple[str, ...]) -> list[SpecFile]:
@@ -79,14 +82,17 @@ def _run_engine(model: Model, props: list[str], opts: Options, depth: int,
     if opts.max_memory is not None:
         return _run_capped(model, props, opts, depth, progress)
     if opts.engine != "auto":
-        return runner(opts.engine, _settings(opts, depth))(model, props, progress=progress)
+        run = (PorExplicit(_settings(opts, depth)) if opts.por and opts.engine == "explicit"
+               else runner(opts.engine, _settings(opts, depth)))
+        return run(model, props, progress=progress)
     # A short explicit search in this process first: most scenarios are small enough for it
     # to finish, and then no engine process needs to be started at all.  The user's timeout
     # is one budget for both phases.
     t0 = time.monotonic()
     quick_budget = QUICK_SECONDS if opts.timeout is None else min(QUICK_SECONDS, opts.timeout / 2)
     quick = explicit.check(model, props, max_states=opts.max_states or QUICK_STATES,
-                           timeout=quick_budget, progress=progress, symmetry=opts.symmetry)
+                           timeout=quick_budget, progress=progress, symmetry=opts.symmetry,
+                           por=opts.por)
     if all(portfolio.definitive(o) for o in quick.values()):
         return {n: replace(o, engine="auto", via=o.answered_by) for n, o in quick.items()}
     left = None if opts.timeout is None else opts.timeout - (time.monotonic() - t0)
@@ -101,11 +107,42 @@ def _run_engine(model: Model, props: list[str], opts: Options, depth: int,
     if progress is not None:    # the quick pass's figures are over while processes start
         progress(Progress("explicit", time.monotonic() - t0,
                           phase="quick pass stopped; starting the race"))
-    engines = runners(_settings(replace(opts, timeout=left), depth), AUTO_RACE)
+    engines = _runners(replace(opts, timeout=left), depth, AUTO_RACE)
     out = portfolio.race(model, props, engines, left, progress)
     # the quick pass may know more than the race (it may even have decided a property)
     best = {n: _after_race(quick[n], o) for n, o in out.items()}
     return {n: replace(o, engine="auto", via=o.answered_by) for n, o in best.items()}
+
+
+@dataclass(frozen=True)
+class PorExplicit:
+    """The explicit engine with partial-order reduction (``--por``): a runner like the
+    registry's (it pickles, and running out of memory is an unknown), kept here because
+    the registry's settings carry no such switch."""
+    settings: Settings
+
+    def __call__(self, model: Model, properties: list[str],
+                 progress: ProgressHook | None = None) -> dict[str, Outcome]:
+        s = self.settings
+        try:
+            return explicit.check(model, properties, max_states=s.max_states,
+                                  timeout=s.timeout, progress=progress, symmetry=s.symmetry,
+                                  por=True)
+        except Exception as e:
+            if not out_of_memory(e):
+                raise
+            why = (f"memory limit {s.max_memory} MB reached" if s.max_memory is not None
+                   else "out of memory")
+            return {p: Outcome(p, "unknown", -1, engine=explicit.ENGINE, reason=why)
+                    for p in properties}
+
+
+def _runners(opts: Options, depth: int, names: tuple[str, ...]) -> dict:
+    """The registry's runners of ``names``, the explicit one with ``--por`` if asked."""
+    engines = runners(_settings(opts, depth), names)
+    if opts.por and "explicit" in engines:
+        engines["explicit"] = PorExplicit(_settings(opts, depth))
+    return engines
 
 
 def _after_race(quick: Outcome, raced: Outcome) -> Outcome:
@@ -131,7 +168,7 @@ def _run_capped(model: Model, props: list[str], opts: Options, depth: int,
     race reports it, and the properties are unknown.  ``auto`` skips its in-process quick
     pass here, for the same reason: no search may run uncapped."""
     names = AUTO_RACE if opts.engine == "auto" else (opts.engine,)
-    engines = runners(_settings(opts, depth), names)
+    engines = _runners(opts, depth, names)
     out = portfolio.race(model, props, engines, opts.timeout, progress, limit_mb=opts.max_memory)
     if opts.engine == "auto":
         return {n: replace(o, engine="auto", via=o.answered_by) for n, o in out.items()}

@@ -2,6 +2,7 @@
 counterexamples (or write them in any report format)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -64,6 +65,12 @@ def _status(design_name: str, engine: str, bound: str, total: int,
 @click.option("--strict", is_flag=True,
               help="Fail (exit 1) on vacuity warnings: task code never reached, or an "
                    "invariant whose variables never change.")
+@click.option("--por/--no-por", "por", default=False, show_default=True,
+              help="Explicit engine: search the safety properties with partial-order "
+                   "reduction (one task's independent, invisible steps at a time; no "
+                   "symmetry reduction then). Same verdicts; a violation is searched "
+                   "again unreduced for the shortest counterexample. Liveness is never "
+                   "reduced. docs/scale.md.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the verdict table (and warnings) on "
                                                    "stdout; progress stays on stderr.")
 @click.option("--no-progress", "no_progress", is_flag=True,
@@ -72,7 +79,7 @@ def _status(design_name: str, engine: str, bound: str, total: int,
 @debug_option
 def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tuple[str, ...],
                opts: Options, allow: tuple[Path, ...], params: dict[str, int], fmt: str,
-               output: Path | None, strict: bool, quiet: bool, no_progress: bool,
+               output: Path | None, strict: bool, por: bool, quiet: bool, no_progress: bool,
                debug: bool) -> None:
     """Check each DESIGN against its scenarios and print verdicts and counterexamples.
 
@@ -82,6 +89,7 @@ def verify_cmd(designs: tuple[Path, ...], scenarios: tuple[str, ...], props: tup
     the designs' expect: blocks: `flagcheck test` is the gate that honours them.
     """
     engine = opts.engine
+    opts = replace(opts, por=por)
     budget = Budget(opts.timeout)
 
     def one(design: Path, d: Any) -> tuple[Any, list[Any], list[Any], int]:
