@@ -113,12 +113,14 @@ def test_which_cells_are_violated_and_by_what(shipped: DesignTable) -> None:
                    ("twa-resume-counter", "io-uring-pthread-join"): "deadlock, task_work_runs",
                    ("fork-signal-pending-5.12", "fork-during-task-work"):
                        "fork_fails_only_on_signal",
+                   ("fork-signal-pending-5.12", "fork-after-task-work"):
+                       "fork_fails_only_on_signal",
                    ("fork-signal-pending-5.12", "fork-during-signal"): "signals_delivered",
                    ("fork-task-sigpending-5.13", "fork-during-signal"): "signals_delivered",
                    ("coredump-signal-pending-5.12", "coredump-during-task-work"):
                        "dump_stops_only_when_fatal",
                    ("kvm-notify-signal-stays-5.18", "livepatch-kicks-vcpu"):
-                       "guest_not_resumed_for_livepatch",
+                       "guest_not_resumed_for_livepatch, livepatch_transition_completes",
                    ("freezer-trap-spin-6.10", "freeze-during-task-work"):
                        "freezer_trap_sleeps, task_work_runs"}
     others = {shipped.scenario_cell(d, s).text for d in shipped.designs

@@ -71,6 +71,7 @@ def test_explicit_finds_each_bug_and_proves_each_fix(design: str, scenario: str)
         assert ex[p][0] == "violated", (p, ex[p])
     assert bool(bugs) == (buggy and (design, scenario) in {
         ("fork-signal-pending-5.12", "fork-during-task-work"),
+        ("fork-signal-pending-5.12", "fork-after-task-work"),
         ("coredump-signal-pending-5.12", "coredump-during-task-work"),
         ("kvm-notify-signal-stays-5.18", "livepatch-kicks-vcpu"),
         ("freezer-trap-spin-6.10", "freeze-during-task-work")}), ex
