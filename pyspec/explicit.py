@@ -74,9 +74,9 @@ def check(model: Model, properties: list[str] | None = None,
     counterexamples concrete, ``states`` counting orbits); liveness is always searched
     unreduced.  Off here, so that this function counts states; the engine registry and
     ``verify`` turn it on unless ``--no-symmetry``.  ``por`` searches the safety
-    properties with partial-order reduction (pyspec.por; symmetry is then not used, see
-    ``_reduced``): the same verdicts, a violation's counterexample from the unreduced
-    search (the shortest) whenever that search finishes in the time left."""
+    properties with partial-order reduction (pyspec.por, combined with ``symmetry`` when
+    both are on; see ``_reduced``): the same verdicts, a violation's counterexample from
+    the search without it (the shortest) whenever that search finishes in the time left."""
     names = [p.name for p in model.properties] if properties is None else list(properties)
     known = {p.name for p in model.properties}
     for n in names:
@@ -131,14 +131,18 @@ def _reduced(model: Model, names: list[str], max_states: int | None, timeout: fl
     graph*, which can be longer than the shortest run; verdicts are the reduced search's
     (the same), depths are the unreduced search's.  When that search stops on a limit
     first, the reduced search's counterexample (a real run: the reduced graph is a subgraph)
-    is reported with its depth said to be not necessarily the shortest.  Symmetry is not
-    combined with the reduction: a canonical state's ample set is not its orbit's."""
+    is reported with its depth said to be not necessarily the shortest.
+
+    With ``symmetry`` the layered search does both: a canonical state's ample set is
+    computed on that state, its successors canonicalised (docs/scale.md argues why that
+    is sound); the tuple search reduces by neither symmetry nor... only by this."""
     t0 = time.monotonic()
     wanted = dict.fromkeys(names)
     out: dict[str, Outcome] | None = None
     if layered:
         try:
-            out = _Layered(model, wanted, max_states, timeout, progress, por=True).run()
+            out = _Layered(model, wanted, max_states, timeout, progress, por=True,
+                           symmetry=symmetry).run()
         except Unpackable:
             out = None
     if out is None:
@@ -440,15 +444,16 @@ class _Search:
 
     def _por_words(self, o: Outcome) -> Outcome:
         """Under partial-order reduction, say so in the outcome.  A proof's ``states`` and
-        ``depth`` are the reduced graph's; an unknown's depth is -1, as a reduced layer
-        covers no layer of the unreduced search (a violation is rerun unreduced: _reduced)."""
+        ``depth`` are the reduced graph's; an unknown's depth is -1 once a state was
+        expanded by an ample set alone, as a reduced layer then covers no layer of the
+        unreduced search (a violation is rerun unreduced: _reduced)."""
         if self.ample is None or o.status == "violated":
             return o
         said = (f"partial-order reduction: {self.ample.describe()}, {self.reduced} states "
                 "expanded by an ample set alone")
         if o.status == "holds":
             return replace(o, reason=said)
-        return replace(o, depth=-1, reason=f"{o.reason}; {said}")
+        return replace(o, depth=-1 if self.reduced else o.depth, reason=f"{o.reason}; {said}")
 
 
 @dataclass
@@ -466,7 +471,6 @@ class _Layered(_Search):
         super().__post_init__()
         self.vm = layered.vmodel(self.model)
         if self.ample:
-            assert not self.symmetry, "partial-order reduction is not combined with symmetry"
             self.vm = replace(self.vm, por=self.ample)
         self.sym = (symmetry.detect(self.model, list(self.wanted)) if self.symmetry
                     else symmetry.Symmetry())

@@ -375,9 +375,11 @@ def _chunk_por(vm: VModel, layer: np.ndarray, offset: int, want_deadlock: bool,
     """``_chunk`` under partial-order reduction (pyspec.por): a state's successors are
     those of its ample set, or all of them where it has none or where one of them is
     already stored (the cycle proviso: the store holds exactly the layers up to the one
-    being expanded).  Deadlocks are judged on every action.  Returns how many states were
-    expanded by an ample set alone, None when ``deadline`` passes."""
-    assert vm.por is not None and vm.canon is None
+    being expanded; under symmetry reduction, the store holds canonical states and a
+    successor is looked up by its canonical form).  Deadlocks are judged on every action.
+    Returns how many states were expanded by an ample set alone, None when ``deadline``
+    passes."""
+    assert vm.por is not None
     n = len(layer)
     cols = Columns(vm.layout, layer)
     owner = vm.por.owner
@@ -403,7 +405,8 @@ def _chunk_por(vm: VModel, layer: np.ndarray, offset: int, want_deadlock: bool,
         if len(rows):
             out = _successors(vm, a, cols.rows(rows))
             ample.append((a, rows, out))
-            full[rows[store.seen(fingerprint(out), out)]] = True
+            seen = out if vm.canon is None else vm.canon(out)
+            full[rows[store.seen(fingerprint(seen), seen)]] = True
     for a, rows, out in ample:
         _emit(vm, a, rows, out, offset, succ, par, key, act)
     for a, where in fired:

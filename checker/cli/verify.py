@@ -67,10 +67,10 @@ def _status(design_name: str, engine: str, bound: str, total: int,
                    "invariant whose variables never change.")
 @click.option("--por/--no-por", "por", default=False, show_default=True,
               help="Explicit engine: search the safety properties with partial-order "
-                   "reduction (one task's independent, invisible steps at a time; no "
-                   "symmetry reduction then). Same verdicts; a violation is searched "
-                   "again unreduced for the shortest counterexample. Liveness is never "
-                   "reduced. docs/scale.md.")
+                   "reduction (one task's independent, invisible steps at a time; with "
+                   "symmetry reduction unless --no-symmetry). Same verdicts; a violation "
+                   "is searched again without it for the shortest counterexample. "
+                   "Liveness is never reduced. docs/scale.md.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the verdict table (and warnings) on "
                                                    "stdout; progress stays on stderr.")
 @click.option("--no-progress", "no_progress", is_flag=True,
