@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import z3
 
-from flagcheck.checker.engines import lasso
+from flagcheck.checker.engines import invgen, lasso
 from flagcheck.checker.engines.encode import Encoder
 from flagcheck.checker.engines.runloop import BoundedSearch
 from flagcheck.checker.engines.solver import SolverContext
@@ -25,7 +25,7 @@ ENGINE = "bmc"
 
 
 def check(model: Model, properties: list[str] | None = None, depth: int = 40,
-          timeout: float | None = None, seed: int = 0,
+          timeout: float | None = None, seed: int = 0, lemmas: bool = True,
           progress: ProgressHook | None = None) -> dict[str, Outcome]:
     """Check ``properties`` (default: all of the model's) on runs of up to ``depth`` steps.
 
@@ -43,7 +43,7 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
     props = [model.property(n) for n in names]  # KeyError on an unknown name, up front
     live = [p.name for p in props if isinstance(p, Liveness)]
     if not live:
-        run = _Run(model, timeout, seed, progress)
+        run = _Run(model, timeout, seed, progress, lemmas)
         run.search(run.open_properties(props), depth)
         return {n: run.results[n] for n in names}
     # Liveness properties: fair lassos (checker.engines.lasso), after the safety properties, within
@@ -52,7 +52,7 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
     safety = [p for p in props if not isinstance(p, Liveness)]
     out: dict[str, Outcome] = {}
     if safety:
-        run = _Run(model, timeout, seed, progress)
+        run = _Run(model, timeout, seed, progress, lemmas)
         run.search(run.open_properties(safety), depth)
         out.update(run.results)
     left = None if timeout is None else max(0.0, timeout - (time.monotonic() - t0))
@@ -61,15 +61,49 @@ def check(model: Model, properties: list[str] | None = None, depth: int = 40,
     return {n: out[n] for n in names}
 
 
+#: lemmas are mined when the search reaches this depth, on models with at least this many
+#: actions (a deterministic rule: the small models of the tests are done before, and mining
+#: would cost more than it saves), within at most this many seconds (a quarter of what is
+#: left when there is a --timeout)
+LEMMA_DEPTH, LEMMA_ACTIONS, LEMMA_SECONDS = 8, 40, 60.0
+
+
 class _Run(BoundedSearch[Property]):
     """One BMC run of safety properties: the shared skeleton (runloop.BoundedSearch) with
     "some open property is violated at k" as the query."""
 
     def __init__(self, model: Model, timeout: float | None, seed: int,
-                 progress: ProgressHook | None = None) -> None:
+                 progress: ProgressHook | None = None, lemmas: bool = True) -> None:
         super().__init__(ENGINE, model, timeout, progress)
         self.solver = SolverContext(seed=seed, timeout=timeout, logic="QF_BV")
         self.enc = Encoder(model, self.solver.ctx)
+        self.seed = seed
+        #: mine lemmas at LEMMA_DEPTH (if the model is big enough); None until then
+        self.want_lemmas = lemmas and len(model.actions) >= LEMMA_ACTIONS
+        #: the lemmas over state copy 0 (``Encoder.shift`` moves them), once mined
+        self.lemmas: z3.BoolRef | None = None
+
+    # Lemmas: an inductive invariant (checker.engines.invgen, proved by Z3) asserted in
+    # every state copy.  It holds in every reachable state, so it removes no run and
+    # changes no verdict and no shortest counterexample; it gives the solver, up front,
+    # facts about reachable states that it would otherwise re-learn at every depth.
+    # Measured on notify-signal-5.11 x io-uring-pthread-join to depth 40: the violation
+    # queries took 101 s without, 8 s with (mining: 1.5-2.5 s).
+    def strengthen(self, k: int) -> None:
+        if not self.want_lemmas or k != LEMMA_DEPTH:
+            return
+        self.want_lemmas = False
+        left = self.solver.remaining()
+        budget = LEMMA_SECONDS if left is None else min(LEMMA_SECONDS, left / 4)
+        lemmas = invgen.mine(self.model, timeout=budget, seed=self.seed)
+        if lemmas is not None:
+            self.lemmas = lemmas.formula(self.enc, 0)
+            for i in range(k + 1):
+                self.solver.add(self.enc.shift(self.lemmas, i))
+
+    def extend(self, i: int) -> None:
+        if self.lemmas is not None:
+            self.solver.add(self.enc.shift(self.lemmas, i))
 
     def pose(self, k: int, rnd: int,
              open_: dict[str, Property]) -> tuple[z3.BoolRef, dict[str, z3.BoolRef]]:

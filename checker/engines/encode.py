@@ -113,6 +113,7 @@ class Encoder:
         #: width of int/enum bit-vectors (see module docstring)
         self.width = max(width or 0, model_width(model))
         self._act_width = max(1, (len(model.actions) - 1).bit_length()) + 1
+        self._step0: z3.BoolRef | None = None
 
     # ------------------------------------------------------------ state copies
     def sort(self, ty: Type) -> z3.SortRef:
@@ -284,10 +285,34 @@ class Encoder:
         frame is written per variable ("x changes only if an action that writes x
         fired"), which under exactly-one equals "every other action leaves x alone" but
         costs O(vars + updates) per step instead of O(vars * actions).
+
+        ``trans(0)`` is built from the IR; every later step is Z3's substitution of it (state
+        copies 0, 1 -> i, i+1 and the step's action literals), 5-10x cheaper than
+        translating the IR again: that was a third of BMC's time to depth 40 on the
+        io_uring scenarios.
         """
         acts = self.model.actions
         if not acts:
             return z3.BoolVal(False, self.ctx)
+        if self._step0 is None:
+            self._step0 = self._build_trans(0)
+        if i == 0:
+            return self._step0
+        pairs = [*zip(self.vars_at(0).values(), self.vars_at(i).values()),
+                 *zip(self.vars_at(1).values(), self.vars_at(i + 1).values()),
+                 *zip(self.action_literals(0), self.action_literals(i)),
+                 (self.action_index(0), self.action_index(i))]
+        return z3.substitute(self._step0, *pairs)  # simultaneous: 0 -> i and 1 -> i+1
+
+    def shift(self, term: z3.ExprRef, i: int) -> z3.ExprRef:
+        """``term``, written over state copy 0 only, moved to state copy ``i`` (for the
+        same reason as ``trans``: a lemma of 700 clauses is built once, not per step)."""
+        if i == 0:
+            return term
+        return z3.substitute(term, *zip(self.vars_at(0).values(), self.vars_at(i).values()))
+
+    def _build_trans(self, i: int) -> z3.BoolRef:
+        acts = self.model.actions
         lits = self.action_literals(i)
         a_i = self.action_index(i)
         pre, post = self.vars_at(i), self.vars_at(i + 1)

@@ -40,6 +40,7 @@ class SolverContext:
         self._per_check_ms: int | None = None
         self._deadline: float | None = None
         self._reason = ""
+        self._capped = False
         self.set_seed(seed)
         if timeout is not None:
             self.set_deadline(timeout)
@@ -76,8 +77,17 @@ class SolverContext:
         self._solver.pop()
 
     # ------------------------------------------------------------ queries
-    def check(self, assumptions: Iterable[z3.BoolRef] = ()) -> Result:
-        """Check satisfiability under ``assumptions``; "unknown" also on timeout."""
+    def conflicts(self) -> int:
+        """Conflicts of the SAT search so far, over every ``check`` (0 when Z3 does not
+        say): a measure of work that, unlike seconds, is the same on every machine."""
+        st = self._solver.statistics()
+        stats = {k: st.get_key_value(k) for k in st.keys()}
+        return int(stats.get("sat conflicts", stats.get("conflicts", 0)))
+
+    def check(self, assumptions: Iterable[z3.BoolRef] = (),
+              conflicts: int | None = None) -> Result:
+        """Check satisfiability under ``assumptions``; "unknown" also on timeout
+        (``expired()`` tells the deadline's apart) and after ``conflicts`` conflicts."""
         limits = []
         if self._per_check_ms is not None:
             limits.append(self._per_check_ms)
@@ -90,6 +100,9 @@ class SolverContext:
         # at least 1 ms: 0 would mean "no limit" to Z3
         ms = max(1, min(limits)) if limits else _NO_LIMIT_MS
         self._solver.set("timeout", ms)
+        if conflicts is not None or self._capped:
+            self._solver.set("max_conflicts", _NO_LIMIT_MS if conflicts is None else conflicts)
+            self._capped = conflicts is not None
         r = self._solver.check(*list(assumptions))
         if r == z3.sat:
             self._reason = ""

@@ -126,6 +126,11 @@ def _engine_agrees(engine: str, scenarios: tuple[str, ...], memory: str = "tso")
     verdicts = verify(d, scenarios, ("never_exists",), Options(engine=engine, timeout=120))
     got = {v.scenario: v.status for v in verdicts}
     want = {s: ("violated" if _reachable(s, memory) else "proved") for s in scenarios}
+    if engine == "bmc":
+        # BMC's proof ("no run is longer") has a conflict budget (checker/engines/runloop.py):
+        # past it, an unreachable outcome is "holds up to depth K", never a violation
+        got = {s: ("proved" if v == "holds" and want[s] == "proved" else v)
+               for s, v in got.items()}
     assert got == want
     for v in verdicts:
         if v.status == "violated":
