@@ -87,7 +87,7 @@ class LongRun:
         stack: list[Iterator[int]] = [iter(successors.enabled(self.model, start))]
         on_path = {start}
         seen = 0
-        parent: dict[State, State] = {}
+        parent: dict[State, tuple[State, int] | None] = {start: None}
         deepest, depth = start, 0
         while stack:
             s = path[-1]
@@ -109,8 +109,8 @@ class LongRun:
                 continue
             seen += 1
             if seen > budget or (seen % 256 == 0 and self._late()):
-                return _back(parent, deepest)
-            parent[t] = s
+                return successors.path_back(parent, deepest)[0]
+            parent[t] = (s, a)
             path.append(t)
             on_path.add(t)
             stack.append(iter(successors.enabled(self.model, t)))
@@ -140,18 +140,3 @@ class LongRun:
                 break
             run.append(nxt)
         return run
-
-
-def _back(parent: dict[State, State], s: State) -> list[State]:
-    """The search-tree path that ends in ``s``."""
-    run = [s]
-    while run[-1] in parent:
-        run.append(parent[run[-1]])
-    return run[::-1]
-
-
-def _limited(states: Iterator[State], n: int) -> Iterator[State]:
-    for i, s in enumerate(states):
-        if i >= n:
-            return
-        yield s
