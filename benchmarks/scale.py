@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:          # runnable as `python benchmarks/scale.py
 
 from benchmarks.scale_families import FAMILIES  # noqa: E402
 
-ENGINES = ("explicit", "bmc", "kind", "pdr", "auto")
+ENGINES = ("explicit", "explicit-por", "bmc", "kind", "pdr", "auto")
 
 
 @dataclass
@@ -99,9 +99,10 @@ def cell_main(design: str, scenario: str, engine: str, timeout: float, n: int) -
     from flagcheck.checker.verify import Options, verify
     from flagcheck.tlamodel.load import load_design
     d = load_design(design, params={"N": n})
-    # "explicit-nosym": the explicit engine without symmetry reduction (--no-symmetry)
-    opts = Options(engine=engine.removesuffix("-nosym"), timeout=timeout,
-                   symmetry=not engine.endswith("-nosym"))
+    # "explicit-nosym": the explicit engine without symmetry reduction (--no-symmetry);
+    # "explicit-por": with partial-order reduction too (--por)
+    opts = Options(engine=engine.removesuffix("-nosym").removesuffix("-por"), timeout=timeout,
+                   symmetry=not engine.endswith("-nosym"), por=engine.endswith("-por"))
     verdicts = [v for v in verify(d, (scenario,), (), opts) if v.outcome is not None]
     statuses = {v.status for v in verdicts}
     status = next((s for s in ("violated", "unknown", "holds") if s in statuses), "proved")

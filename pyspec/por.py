@@ -133,7 +133,7 @@ def _tasks(model: Model, foot: Sequence[Footprint]) -> _Tasks:
 def analyse(model: Model, names: Sequence[str]) -> Por:
     """The static tables for ``model``, whose checked safety properties are ``names``."""
     error = _absorbing_error(model)
-    foot = [_footprint(a, error) for a in model.actions]
+    foot = [footprint(a, error) for a in model.actions]
     observed: set[str] = set()
     for n in names:
         prop = model.property(n)
@@ -223,7 +223,10 @@ def _is_not_none(e: Expr, err: str, none_value: Expr) -> bool:
         e.args[1] == none_value
 
 
-def _footprint(a: Action, error: tuple[str, Expr] | None) -> Footprint:
+def footprint(a: Action, error: tuple[str, Expr] | None = None) -> Footprint:
+    """What ``a`` reads and writes; with ``error`` (see ``_absorbing_error``) the guard's
+    shared "no error yet" test is not counted as a read.  Also the independence relation
+    of BMC's reduced proof (checker.engines.encode.Encoder.peephole), without ``error``."""
     reads: set[str] = set()
     for _, e in a.updates:
         reads |= free_vars(e)

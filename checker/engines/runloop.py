@@ -38,6 +38,8 @@ from flagcheck.tlamodel.ir import Model
 #: TSO, a 3-task litmus test, needs 31,000: BMC says "holds up to depth 40" where it used
 #: to say "proved"); the proofs are k-induction's and PDR's job.
 PROOF_MIN_CONFLICTS = 10_000
+#: ... and at most the search's conflicts so far over this (see ``_prove_no_run``)
+PROOF_SHARE = 1
 
 
 class _Named(Protocol):
@@ -148,6 +150,9 @@ class BoundedSearch(DepthRun[P]):
                             time.monotonic() + left / 10)
         #: whether to keep asking Z3 for the proof that no longer run exists
         self.proving = True
+        #: the assumption under which the proof asks for canonical runs only, and how
+        #: many adjacent step pairs it covers so far
+        self.reduced, self.reduced_pairs = z3.Bool("peephole", self.solver.ctx), 0
         self.solver.add(self.enc.init(0))
         self.start()
         for k in self.depths(depth, **figures):
@@ -186,7 +191,9 @@ class BoundedSearch(DepthRun[P]):
             # length j; if no run of length k+1 exists, no run is longer than k (each longer
             # run has a prefix of length k+1), so j <= k, and every state at every position
             # 0..k of every run has just been checked above (depth j with trans(0..j-1)).
-            r = self.solver.check(conflicts=max(PROOF_MIN_CONFLICTS, self.solver.conflicts()))
+            # Asked of canonical runs only (Encoder.peephole: every run has a canonical
+            # one of the same length), which cuts the proof's conflicts 2-3x.
+            r = self._prove_no_run(k + 1)
             if r == "unsat":
                 for p in open_.values():
                     self.outcome(p, "holds", k, exhaustive=True)
@@ -205,3 +212,15 @@ class BoundedSearch(DepthRun[P]):
             self.extend(k + 1)
         for p in open_.values():
             self.outcome(p, "holds", depth, exhaustive=False)
+
+    def _prove_no_run(self, n: int) -> str:
+        """Ask whether a run of ``n`` steps exists (trans(0..n-1) asserted), within the
+        proof budget: "unsat" is the proof, "unknown" past the budget.  Asked of
+        canonical runs only (``Encoder.peephole``; every run has a canonical one of the
+        same length), which cut the proof's conflicts about 3x on coupled-5.9 ×
+        io-uring-killable-join (112,000 -> 47,000)."""
+        for j in range(self.reduced_pairs, n - 1):
+            self.solver.add(z3.Implies(self.reduced, self.enc.peephole(j)))
+        self.reduced_pairs = max(self.reduced_pairs, n - 1)
+        budget = max(PROOF_MIN_CONFLICTS, self.solver.conflicts() // PROOF_SHARE)
+        return self.solver.check([self.reduced], conflicts=budget)

@@ -88,6 +88,27 @@ def mutual_wait() -> Model:
                  tasks=("A", "B"), terminal=conj(is_(pa, 2), is_(pb, 2)))
 
 
+def handoff() -> Model:
+    """B sets ``flag``; A waits for it.  The only run of two steps is B's step, then A's:
+    a later task, then an earlier one, made dependent only by A's *guard* reading what B
+    writes (BMC's reduced proof must keep that order, checker.engines.encode.peephole)."""
+    pc_t = EnumType("pc", ("start", "done"))
+    flag = var("flag", BOOL)
+    pa, pb = var("A.pc", pc_t), var("B.pc", pc_t)
+    is_ = lambda p, v: mk("eq", p, const(v, pc_t))  # noqa: E731
+    actions = (
+        _act(0, "A", conj(is_(pa, 0), flag), [("A.pc", const(1, pc_t))], "wait_for(flag)"),
+        _act(1, "B", is_(pb, 0), [("flag", TRUE), ("B.pc", const(1, pc_t))], "flag = 1"),
+    )
+    return Model(name="handoff",
+                 vars=(VarDecl("flag", BOOL),
+                       VarDecl("A.pc", pc_t, owner="A", field="pc", internal=True),
+                       VarDecl("B.pc", pc_t, owner="B", field="pc", internal=True)),
+                 init=((False,), (0,), (0,)), actions=actions,
+                 properties=(DeadlockFree("no_deadlock"),),
+                 tasks=("A", "B"), terminal=conj(is_(pa, 1), is_(pb, 1)))
+
+
 def spinner() -> Model:
     """One task flips ``x`` between 0 and 1 forever: no violation, but runs never end,
     so BMC can only say "holds up to the depth"."""

@@ -33,6 +33,7 @@ from typing import Any, Callable
 import pytest
 
 from tests.budget import examples
+from tests.isolate import in_child
 from tests.strategies import sample
 
 from flagcheck.pyspec.evaluate import evaluate
@@ -48,16 +49,24 @@ tsl = pytest.importorskip("tree_sitter_tlaplus",
                           reason="TLA+ checks need the tree-sitter-tlaplus package")
 
 ROOT = Path(__file__).resolve().parents[2]
-with warnings.catch_warnings():      # tree-sitter-tlaplus 1.5 hands over the grammar as an int
-    warnings.simplefilter("ignore", DeprecationWarning)
-    PARSER = ts.Parser(ts.Language(tsl.language()))
+#: made on first use, in the forked child that parses (tests.isolate: tree-sitter's freed
+#: memory must not outlive the check in the xdist worker)
+_PARSER: list[Any] = []
+
+
+def parser() -> Any:
+    if not _PARSER:
+        with warnings.catch_warnings():   # tree-sitter-tlaplus 1.5 hands over the grammar as an int
+            warnings.simplefilter("ignore", DeprecationWarning)
+            _PARSER.append(ts.Parser(ts.Language(tsl.language())))
+    return _PARSER[0]
 STD = {"Integers": set(), "Naturals": set()}     # module names; the operators used are symbols
 N_RANDOM = examples(40)
 
 
 # ---------------------------------------------------------------- parse tree -> tuples
 def parse(text: str):  # noqa: ANN201
-    tree = PARSER.parse(text.encode())
+    tree = parser().parse(text.encode())
     return tree.root_node
 
 
@@ -450,6 +459,11 @@ def to_ir(w: TlaWriter, m: Model, s: dict[str, Any]) -> tuple:
 
 
 def check_semantics(m: Model, text: str | None = None) -> None:
+    """``same_meaning`` in a forked child (tests.isolate): the parse trees stay there."""
+    in_child(same_meaning, m, text)
+
+
+def same_meaning(m: Model, text: str | None = None) -> None:
     w = TlaWriter(m)
     rendered = w.render()
     text = text or rendered
@@ -529,6 +543,10 @@ def test_edge_cases_export_to_tla_with_the_same_meaning() -> None:
 
 
 def test_module_layout() -> None:
+    in_child(_module_layout)
+
+
+def _module_layout() -> None:
     m = spec_model(str(ROOT / "specs" / "rfc-v2-tif-taskwork.yaml"), "oleg-lost-signal")
     text = to_tla(m)
     lines = text.splitlines()
