@@ -122,7 +122,10 @@ def test_which_cells_are_violated_and_by_what(shipped: DesignTable) -> None:
                    ("kvm-notify-signal-stays-5.18", "livepatch-kicks-vcpu"):
                        "guest_not_resumed_for_livepatch, livepatch_transition_completes",
                    ("freezer-trap-spin-6.10", "freeze-during-task-work"):
-                       "freezer_trap_sleeps, task_work_runs"}
+                       "freezer_trap_sleeps, task_work_runs",
+                   # two works reach the frozen task; 6.10's trap spins without running
+                   # them (freezer_trap_sleeps is skipped there: its bound is for one work)
+                   ("freezer-trap-spin-6.10", "freeze-two-works"): "task_work_runs"}
     others = {shipped.scenario_cell(d, s).text for d in shipped.designs
               for s in shipped.scenarios} \
         - {shipped.scenario_cell(d, s).text for d, s in bad} - {""}
