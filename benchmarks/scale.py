@@ -103,7 +103,12 @@ def cell_main(design: str, scenario: str, engine: str, timeout: float, n: int) -
     # "explicit-por": with partial-order reduction too (--por)
     opts = Options(engine=engine.removesuffix("-nosym").removesuffix("-por"), timeout=timeout,
                    symmetry=not engine.endswith("-nosym"), por=engine.endswith("-por"))
-    verdicts = [v for v in verify(d, (scenario,), (), opts) if v.outcome is not None]
+    # the safety properties, the ones SPIN checks too (the liveness ones are
+    # searched for fair lassos, unreduced: a different question)
+    safety = tuple(name for name, p in d.merged.properties.items()
+                   if p.kind in ("always", "deadlock_free"))
+    verdicts = [v for v in verify(d, (scenario,), (*safety, "assertions"), opts)
+                if v.outcome is not None]
     statuses = {v.status for v in verdicts}
     status = next((s for s in ("violated", "unknown", "holds") if s in statuses), "proved")
     states = max((v.outcome.states or 0 for v in verdicts if v.outcome), default=0) or None
@@ -208,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1-8", help="N range, e.g. 1-8 or 3")
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per cell")
+    ap.add_argument("--spin-timeout", type=float, help="seconds per SPIN cell (default: --timeout)")
     ap.add_argument("--no-spin", action="store_true")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--markdown", type=Path)
@@ -227,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             for e in [*engines, *(["spin"] if spin else [])]:
                 if e in dead:
                     continue
-                c = (run_spin(a.design, fam, n, a.timeout) if e == "spin"
+                c = (run_spin(a.design, fam, n, a.spin_timeout or a.timeout) if e == "spin"
                      else run_flagcheck(a.design, fam, n, e, a.timeout))
                 if c.status in ("timeout", "error") or (e != "spin" and c.status == "unknown"):
                     dead.add(e)
