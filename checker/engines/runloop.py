@@ -20,7 +20,7 @@ from typing import Any, Generic, Iterator, Protocol, TypeVar
 import z3
 
 from flagcheck.checker.engines.encode import Encoder
-from flagcheck.checker.engines.solver import SolverContext
+from flagcheck.checker.engines.solver import Result, SolverContext
 from flagcheck.checker.engines.witness import LongRun
 from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.progress import ProgressHook, Reporter
@@ -38,8 +38,6 @@ from flagcheck.tlamodel.ir import Model
 #: TSO, a 3-task litmus test, needs 31,000: BMC says "holds up to depth 40" where it used
 #: to say "proved"); the proofs are k-induction's and PDR's job.
 PROOF_MIN_CONFLICTS = 10_000
-#: ... and at most the search's conflicts so far over this (see ``_prove_no_run``)
-PROOF_SHARE = 1
 
 
 class _Named(Protocol):
@@ -191,8 +189,6 @@ class BoundedSearch(DepthRun[P]):
             # length j; if no run of length k+1 exists, no run is longer than k (each longer
             # run has a prefix of length k+1), so j <= k, and every state at every position
             # 0..k of every run has just been checked above (depth j with trans(0..j-1)).
-            # Asked of canonical runs only (Encoder.peephole: every run has a canonical
-            # one of the same length), which cuts the proof's conflicts 2-3x.
             r = self._prove_no_run(k + 1)
             if r == "unsat":
                 for p in open_.values():
@@ -213,7 +209,7 @@ class BoundedSearch(DepthRun[P]):
         for p in open_.values():
             self.outcome(p, "holds", depth, exhaustive=False)
 
-    def _prove_no_run(self, n: int) -> str:
+    def _prove_no_run(self, n: int) -> Result:
         """Ask whether a run of ``n`` steps exists (trans(0..n-1) asserted), within the
         proof budget: "unsat" is the proof, "unknown" past the budget.  Asked of
         canonical runs only (``Encoder.peephole``; every run has a canonical one of the
@@ -222,5 +218,5 @@ class BoundedSearch(DepthRun[P]):
         for j in range(self.reduced_pairs, n - 1):
             self.solver.add(z3.Implies(self.reduced, self.enc.peephole(j)))
         self.reduced_pairs = max(self.reduced_pairs, n - 1)
-        budget = max(PROOF_MIN_CONFLICTS, self.solver.conflicts() // PROOF_SHARE)
+        budget = max(PROOF_MIN_CONFLICTS, self.solver.conflicts())
         return self.solver.check([self.reduced], conflicts=budget)
