@@ -315,15 +315,15 @@ class Encoder:
 
     def peephole(self, i: int) -> z3.BoolRef:
         """Steps ``i`` and ``i+1`` are in canonical order: when a task fires at step ``i``
-        and a lower-numbered task (``Model.actions`` order) at step ``i+1``, the two
-        actions are dependent -- one writes a variable the other reads or writes.
+        and a task earlier in name order at step ``i+1``, the two actions are dependent
+        -- one writes a variable the other reads or writes.
 
         Why it is sound to ask only for runs that satisfy it at every position: two
         independent actions of different tasks commute (neither changes the other's
         guard or the values its updates read, and they write different variables), so
         swapping them in a run gives a run of the same length to the same last state.
         Every run can be reordered so, into the lexicographically least run of its
-        class (by task order, per position): that one has no such adjacent pair, or
+        class (by task name, per position): that one has no such adjacent pair, or
         swapping it would give a smaller one.  So "no run of length n satisfies the
         peephole constraints" proves "no run of length n", and a state reached at step
         n by some run is reached at step n by a canonical one (monotonic partial-order
