@@ -1,8 +1,9 @@
 """Run one check in a forked child process, so what it leaves in memory dies with it.
 
 Why: py-tree-sitter 0.26 (the TLA+ parser of tests/tlamodel/test_emit_tla.py) can leave
-freed memory behind that a later garbage collection of the same process trips over
-(py-tree-sitter issues 435 and 472).  In an xdist worker that crashed an unrelated test
+freed memory behind that a later garbage collection of the same process trips over (its
+bug tracker reports the same "Garbage-collecting" segfault, and a use-after-free new in
+0.26).  In an xdist worker that crashed an unrelated test
 minutes later ("Fatal Python error: Segmentation fault ... Garbage-collecting") and took
 the worker down.  A forked child ends with ``os._exit``, without a final collection, and
 its crash, if any, is reported against the check that caused it.
