@@ -24,6 +24,7 @@ Skipped, with the reason, when the parser packages are not installed (.ci/run in
 """
 from __future__ import annotations
 
+import functools
 import glob
 import itertools
 import warnings
@@ -49,17 +50,17 @@ tsl = pytest.importorskip("tree_sitter_tlaplus",
                           reason="TLA+ checks need the tree-sitter-tlaplus package")
 
 ROOT = Path(__file__).resolve().parents[2]
-#: made on first use, in the forked child that parses (tests.isolate: tree-sitter's freed
-#: memory must not outlive the check in the xdist worker)
-_PARSER: list[Any] = []
 
 
+@functools.cache
 def parser() -> Any:
-    if not _PARSER:
-        with warnings.catch_warnings():   # tree-sitter-tlaplus 1.5 hands over the grammar as an int
-            warnings.simplefilter("ignore", DeprecationWarning)
-            _PARSER.append(ts.Parser(ts.Language(tsl.language())))
-    return _PARSER[0]
+    """Made on first use, in the forked child that parses (tests.isolate: tree-sitter's
+    freed memory must not outlive the check in the xdist worker)."""
+    with warnings.catch_warnings():   # tree-sitter-tlaplus 1.5 hands over the grammar as an int
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return ts.Parser(ts.Language(tsl.language()))
+
+
 STD = {"Integers": set(), "Naturals": set()}     # module names; the operators used are symbols
 N_RANDOM = examples(40)
 
