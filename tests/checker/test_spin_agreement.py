@@ -59,7 +59,7 @@ from flagcheck.pyspec.outcome import Outcome
 from flagcheck.pyspec.trace import Trace
 from flagcheck.tlamodel.emit_promela import PromelaWriter
 from flagcheck.tlamodel.ir import DeadlockFree, Invariant, Model
-from flagcheck.tlamodel.load import load_design
+from tests.shipped import cached_design
 from flagcheck.tlamodel.reduce import reduce_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -305,13 +305,13 @@ def _typed(m: Model, i: int, v: int):  # noqa: ANN202
 def spec_cases() -> list[tuple[str, str]]:
     out = []
     for path in sorted(glob.glob(str(ROOT / "specs" / "*.yaml"))):
-        d = load_design(path)
+        d = cached_design(path)
         out += [(path, s.name) for s in d.scenarios]
     return out
 
 
 def spec_model(path: str, scenario: str) -> Model:
-    d = load_design(path)
+    d = cached_design(path)
     return reduce_model(d.model(d.scenario(scenario)))
 
 

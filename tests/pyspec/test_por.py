@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from tests.budget import examples
-from tests.shipped import shipped_pairs
+from tests.shipped import cached_design, shipped_pairs
 from tests.strategies import F, GUARDS, I4, UPDATES, VARS, X, Y, symmetric_sample
 
 from flagcheck.checker.cli.main import main
@@ -344,7 +344,7 @@ def _safety(m: Model) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("path,scenario", shipped_pairs())
 def test_shipped_pair_same_verdicts_with_and_without_reduction(path: Path, scenario: str):
-    d = load_design(path)
+    d = cached_design(path)
     m = reduce_model(d.model(d.scenario(scenario)))
     agree(m, _safety(m))
     agree(m, _safety(m), symmetry=True)

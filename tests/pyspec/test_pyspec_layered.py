@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from tests.budget import examples
-from tests.shipped import shipped_pairs
+from tests.shipped import cached_design, shipped_pairs
 from tests.strategies import sample
 
 from flagcheck.pyspec import layered
@@ -21,7 +21,6 @@ from flagcheck.pyspec.explicit import check, reachable_count
 from flagcheck.pyspec.packed import Layout, Unpackable
 from flagcheck.pyspec.replay import check_violation
 from flagcheck.tlamodel.ir import IntType, Invariant, Model, VarDecl, const, mk, var
-from flagcheck.tlamodel.load import load_design
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 
@@ -61,7 +60,7 @@ def test_layered_equals_tuple_search_on_random_models(pcs):
 
 @pytest.mark.parametrize("path,scenario", shipped_pairs())
 def test_layered_equals_tuple_search_on_shipped_specs(path, scenario):
-    d = load_design(path)
+    d = cached_design(path)
     m = d.model(d.scenario(scenario))
     layered.vmodel(m)                     # every shipped model packs (else this is moot)
     same(m)

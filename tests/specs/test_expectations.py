@@ -52,6 +52,7 @@ from flagcheck.checker.verify import Options, verify
 from flagcheck.checker.verdict import Verdict
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.load import Design, load_design
+from tests.shipped import cached_design
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 DESIGN_FILES = sorted(SPECS.glob("*.yaml"))
@@ -67,7 +68,7 @@ if BMC_MODE not in ("quick", "full"):
 
 @lru_cache(maxsize=None)
 def design(path: Path) -> Design:
-    return load_design(path)
+    return cached_design(path)
 
 
 def _pairs() -> list:  # noqa: ANN201 - pytest params

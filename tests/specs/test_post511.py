@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from flagcheck.checker.verify import Options, verify
-from flagcheck.tlamodel.load import load_design
+from tests.shipped import cached_design
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 DESIGNS = ["fork-signal-pending-5.12", "fork-task-sigpending-5.13",
@@ -37,19 +37,19 @@ Z3_MODE = os.environ.get("FLAGCHECK_BMC", "quick")
 
 
 def _pairs() -> list[tuple[str, str]]:
-    return [(d, s.name) for d in DESIGNS for s in load_design(SPECS / f"{d}.yaml").scenarios]
+    return [(d, s.name) for d in DESIGNS for s in cached_design(SPECS / f"{d}.yaml").scenarios]
 
 
 def _z3_pairs() -> list[tuple[str, str]]:
     if Z3_MODE == "full":
         return _pairs()
-    generic = {s.name for d in TWA_SIGNAL for s in load_design(SPECS / f"{d}.yaml").scenarios}
+    generic = {s.name for d in TWA_SIGNAL for s in cached_design(SPECS / f"{d}.yaml").scenarios}
     return [(d, s) for d, s in _pairs() if s not in generic]
 
 
 @lru_cache(maxsize=None)
 def _run(design: str, scenario: str, engine: str) -> dict[str, tuple[str, int | None]]:
-    d = load_design(SPECS / f"{design}.yaml")
+    d = cached_design(SPECS / f"{design}.yaml")
     props: tuple[str, ...] = ()
     if engine == "bmc":
         # BMC's lasso search for the liveness properties at depth 40 costs minutes of CPU
@@ -79,7 +79,7 @@ BY_CONSTRUCTION = {("fork-during-signal", "signals_delivered")}
 
 @lru_cache(maxsize=None)
 def _liveness(design: str, name: str) -> bool:
-    spec = load_design(SPECS / f"{design}.yaml").merged.properties.get(name)
+    spec = cached_design(SPECS / f"{design}.yaml").merged.properties.get(name)
     return spec is not None and spec.kind in ("leads_to", "eventually", "always_eventually")
 
 

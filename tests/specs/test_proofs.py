@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from flagcheck.checker.verify import Options, verify
-from flagcheck.tlamodel.load import load_design
+from tests.shipped import cached_design
 
 pytestmark = [pytest.mark.solver, pytest.mark.slow]
 
@@ -29,7 +29,7 @@ SAFETY = ("no_lost_signal", "no_deadlock", "assertions")
 
 
 def _verdicts(design: str, engine: str, scenario: str = "oleg-lost-signal") -> dict:
-    d = load_design(SPECS / f"{design}.yaml")
+    d = cached_design(SPECS / f"{design}.yaml")
     vs = verify(d, (scenario,), SAFETY, Options(engine=engine, timeout=BUDGET))
     return {v.property: v for v in vs}
 

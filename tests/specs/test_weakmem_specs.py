@@ -26,6 +26,7 @@ from flagcheck.checker.verify import Options, verify
 from flagcheck.pyspec import explicit
 from flagcheck.pyspec.replay import check_violation
 from flagcheck.tlamodel.load import load_design
+from tests.shipped import cached_design
 from flagcheck.tlamodel.reduce import reduce_model
 
 WM = Path(__file__).resolve().parents[2] / "specs" / "weakmem"
@@ -70,7 +71,7 @@ REORDERED = {"sleep-wakeup-tso-no-mb": "current.state = s;  // store W.state=SLE
 
 @pytest.mark.parametrize("design", sorted(WANT))
 def test_explicit_verdict_and_replay(design: str) -> None:
-    d = load_design(WM / f"{design}.yaml")
+    d = cached_design(WM / f"{design}.yaml")
     m = reduce_model(d.model(d.scenarios[0]))
     prop, status, depth = WANT[design]
     o = explicit.check(m)[prop]
@@ -97,7 +98,7 @@ def test_without_the_barrier_sc_is_still_correct(tmp_path: Path) -> None:
 @pytest.mark.parametrize("engine", ["bmc", "kind", "pdr"])
 @pytest.mark.parametrize("design", sorted(WANT))
 def test_every_engine_agrees(design: str, engine: str) -> None:
-    d = load_design(WM / f"{design}.yaml")
+    d = cached_design(WM / f"{design}.yaml")
     prop, status, depth = WANT[design]
     (v,) = verify(d, (), (prop,), Options(engine=engine, timeout=120))
     # BMC proves too: no run of these scenarios is longer than a few steps, so its

@@ -20,6 +20,7 @@ from flagcheck.tlamodel.emit_promela import PromelaWriter, final_actions, order_
 from flagcheck.tlamodel.ir import (BOOL, Action, DeadlockFree, EnumType, IntType, Invariant, Model, SetType,
                          StepInfo, VarDecl, const, mk, var)
 from flagcheck.tlamodel.load import load_design
+from tests.shipped import cached_design
 from flagcheck.tlamodel.reduce import reduce_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,7 @@ needs_spin = pytest.mark.skipif(SPIN is None or CC is None,
 
 
 def spec_model(design: str, scen: str) -> Model:
-    d = load_design(ROOT / "specs" / f"{design}.yaml")
+    d = cached_design(ROOT / "specs" / f"{design}.yaml")
     return reduce_model(d.model(d.scenario(scen)))
 
 

@@ -41,7 +41,7 @@ from flagcheck.pyspec.evaluate import evaluate
 from flagcheck.pyspec.successors import compiled, initial_states, is_deadlock
 from flagcheck.tlamodel.emit_tla import TlaWriter, to_tla
 from flagcheck.tlamodel.ir import DeadlockFree, EnumType, Invariant, Model, SetType
-from flagcheck.tlamodel.load import load_design
+from tests.shipped import cached_design
 from flagcheck.tlamodel.reduce import reduce_model
 from tests.tlamodel.test_emit_promela import edge_model
 
@@ -507,13 +507,13 @@ def same_meaning(m: Model, text: str | None = None) -> None:
 def spec_cases() -> list[tuple[str, str]]:
     out = []
     for path in sorted(glob.glob(str(ROOT / "specs" / "*.yaml"))):
-        d = load_design(path)
+        d = cached_design(path)
         out += [(path, s.name) for s in d.scenarios]
     return out
 
 
 def spec_model(path: str, scen: str) -> Model:
-    d = load_design(path)
+    d = cached_design(path)
     return reduce_model(d.model(d.scenario(scen)))
 
 

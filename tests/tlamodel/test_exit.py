@@ -19,6 +19,7 @@ from flagcheck.tlamodel.cfg import EXIT_PROCEDURE
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.ir import Model
 from flagcheck.tlamodel.load import load_design
+from tests.shipped import cached_design
 from flagcheck.tlamodel.reduce import reduce_model
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
@@ -29,7 +30,7 @@ DESIGNS = sorted(p.stem for p in SPECS.glob("*.yaml")
 
 
 def _model(design: str, scenario: str, props: tuple[str, ...] = ("task_work_runs",)) -> Model:
-    d = load_design(SPECS / f"{design}.yaml")
+    d = cached_design(SPECS / f"{design}.yaml")
     return reduce_model(d.model(d.scenario(scenario), props))
 
 

@@ -17,10 +17,11 @@ from flagcheck.pyspec import explicit
 from flagcheck.pyspec.replay import check_violation
 from flagcheck.tlamodel.ir import Model
 from flagcheck.tlamodel.load import load_design
+from tests.shipped import cached_design
 from flagcheck.tlamodel.reduce import reduce_model
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
-CASES = [(d, s.name) for d in sorted(SPECS.glob("*.yaml")) for s in load_design(d).scenarios]
+CASES = [(d, s.name) for d in sorted(SPECS.glob("*.yaml")) for s in cached_design(d).scenarios]
 
 
 def _same_verdicts(m: Model) -> Model:
@@ -42,7 +43,7 @@ def _same_verdicts(m: Model) -> Model:
 @pytest.mark.slow
 @pytest.mark.parametrize("design, scenario", CASES, ids=[f"{d.stem}:{s}" for d, s in CASES])
 def test_reduction_keeps_every_verdict_of_the_shipped_specs(design: Path, scenario: str) -> None:
-    d = load_design(design)
+    d = cached_design(design)
     m = d.model(d.scenario(scenario))
     r = _same_verdicts(m)
     assert len(r.vars) == len(m.vars)

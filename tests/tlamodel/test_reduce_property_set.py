@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from flagcheck.checker.cli.main import main
 from flagcheck.checker.verify import Options, verify
 from flagcheck.pyspec import explicit
-from flagcheck.tlamodel.load import load_design
+from tests.shipped import cached_design
 from flagcheck.tlamodel.reduce import reduce_model
 
 pytestmark = pytest.mark.slow
@@ -38,7 +38,7 @@ DIFFERED = [
 
 
 def _depth(design: str, scenario: str, props: tuple[str, ...], prop: str) -> int:
-    d = load_design(SPECS / f"{design}.yaml")
+    d = cached_design(SPECS / f"{design}.yaml")
     verdicts = verify(d, (scenario,), props, Options(engine="explicit"))
     (v,) = [v for v in verdicts if v.property == prop]
     assert v.outcome is not None and v.outcome.status == "violated", v
@@ -57,7 +57,7 @@ def test_depth_is_the_same_alone_and_with_every_property(design: str, scenario: 
 
 @pytest.mark.parametrize("design", sorted(p.stem for p in SPECS.glob("*.yaml")))
 def test_reduced_model_is_the_same_for_every_selection(design: str) -> None:
-    d = load_design(SPECS / f"{design}.yaml")
+    d = cached_design(SPECS / f"{design}.yaml")
     for scen in d.scenarios:
         models = [reduce_model(d.model(scen, sel))
                   for sel in ((), ("no_deadlock",), ("signals_delivered",), ALL)]
@@ -67,7 +67,7 @@ def test_reduced_model_is_the_same_for_every_selection(design: str) -> None:
 
 def test_no_reduce_reports_steps_of_the_model_as_written() -> None:
     design, scenario, prop = "rfc-v2-tif-taskwork", "oleg-lost-signal", "no_lost_signal"
-    d = load_design(SPECS / f"{design}.yaml")
+    d = cached_design(SPECS / f"{design}.yaml")
     raw = explicit.check(d.model(d.scenario(scenario)), [prop])[prop]
     reduced = _depth(design, scenario, (prop,), prop)
     assert raw.status == "violated" and raw.depth > reduced      # 24 vs 18

@@ -31,6 +31,7 @@ from flagcheck.pyspec.replay import check_violation
 from flagcheck.tlamodel.errors import DesignError
 from flagcheck.tlamodel.ir import Model
 from flagcheck.tlamodel.load import load_design
+from tests.shipped import cached_design
 from flagcheck.tlamodel.reduce import reduce_model
 from flagcheck.tlamodel.weakmem import to_tso
 from flagcheck.tlamodel.weakmem_lkmm import to_lkmm
@@ -89,7 +90,7 @@ def _depth(scenario: str, memory: str) -> int:
 
 
 def _model(design: str, scenario: str, reduce: bool = True) -> Model:
-    d = load_design(FIX / f"{design}.yaml")
+    d = cached_design(FIX / f"{design}.yaml")
     m = d.model(d.scenario(scenario))
     return reduce_model(m) if reduce else m
 
@@ -122,7 +123,7 @@ def test_the_lkmm_results_are_not_weaker_than_tso() -> None:
 
 
 def _engine_agrees(engine: str, scenarios: tuple[str, ...], memory: str = "tso") -> None:
-    d = load_design(FIX / f"litmus-{memory}.yaml")
+    d = cached_design(FIX / f"litmus-{memory}.yaml")
     verdicts = verify(d, scenarios, ("never_exists",), Options(engine=engine, timeout=120))
     got = {v.scenario: v.status for v in verdicts}
     want = {s: ("violated" if _reachable(s, memory) else "proved") for s in scenarios}
@@ -238,7 +239,7 @@ def test_bad_settings_are_refused_with_their_position(tmp_path: Path, extra: str
                                                       message: str, where: str) -> None:
     path = _design(tmp_path, extra, shared)
     with pytest.raises(DesignError) as e:
-        d = load_design(path)
+        d = cached_design(path)
         d.model(d.scenarios[0])
     assert message in e.value.message
     assert str(e.value.loc).endswith(where)
