@@ -32,6 +32,9 @@ DESIGNS = sorted(str(p) for p in SPECS.glob("*.yaml"))
 # every shipped spec settles with the explicit engine, and auto's answers come from it too
 # (auto→explicit); pinning it keeps the test off the engine race on a busy machine
 FAST = ["--engine", "explicit"]
+# one worker under `pytest -n --dist loadgroup`: the module's fixture checks every shipped
+# design (30 s), once per worker that runs a test of the module
+pytestmark = pytest.mark.xdist_group("compare")
 
 
 def _readme_table() -> str:

@@ -35,9 +35,12 @@ def test_a_wrong_expectation_fails_the_run(tmp_path: Path) -> None:
                           "oleg-lost-signal: {no_lost_signal: violated", 1)
     assert edited != text
     design.write_text(edited)
-    r = CliRunner().invoke(main, ["test", str(specs)])
+    # one mismatch among designs that meet theirs fails the whole run (two designs here:
+    # test_every_shipped_expectation_holds runs them all)
+    r = CliRunner().invoke(main, ["test", str(design), str(specs / "coupled-5.9.yaml")])
     assert r.exit_code == 1, r.output
     assert "MISMATCH" in r.output
+    assert "coupled-5.9" in r.output
 
 
 def test_a_wrong_counterexample_depth_fails_the_run(tmp_path: Path) -> None:
