@@ -44,6 +44,7 @@ import glob
 import re
 import shutil
 import subprocess
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -105,8 +106,25 @@ class SpinError(AssertionError):
     pass
 
 
+#: one process start at a time across the pool's threads.  Why: on a clean-clone CI run one
+#: start out of thousands failed with "OSError: [Errno 14] Bad address: '/usr/bin/spin'"
+#: (EFAULT from the exec).  The cause is not established; CPython starts children with
+#: vfork, and several threads were starting children at once, which this rules out.  A
+#: start takes milliseconds; the processes still run side by side.
+_SPAWN = threading.Lock()
+
+
 def _run(cmd: list[str], cwd: Path, timeout: float = 300) -> str:
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    with _SPAWN:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    p = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     out = p.stdout + p.stderr
     if p.returncode != 0 and not cmd[0].startswith("./pan"):
         raise SpinError(f"{' '.join(cmd)} failed ({p.returncode}) in {cwd}:\n{out[-4000:]}")
