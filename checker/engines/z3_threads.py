@@ -13,8 +13,9 @@ How: every z3 class's ``__del__`` is wrapped once, at import.  A finalizer calle
 thread that created the object's context (or after that thread has ended) runs at once;
 one called on any other thread keeps the object alive in a queue, and the owning thread
 runs it later: at its next garbage collection (a ``gc`` callback) or its next solver call
-(``drain``, from checker.engines.solver).  Objects are never leaked across threads for
-longer than that, and no Z3 call ever runs for a context on a thread that does not own it.
+(``drain``, from checker.engines.solver).  So no z3 finalizer runs on a thread that does
+not own its context; a deferred object lives until its owner's next collection or solver
+call, or until the owner has ended (then any thread releases it).
 """
 from __future__ import annotations
 
