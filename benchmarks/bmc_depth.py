@@ -40,6 +40,29 @@ def cell(design: str, scenario: str, depth: int, timeout: float) -> None:
                       "seconds": secs}))
 
 
+def calibrate() -> str:
+    """How fast this machine is, in two fixed jobs, so tables from different machines (and
+    sessions: the "same" 2-core machine has differed by 2x) can be compared: 10 million
+    Python additions, and Z3 refuting 9 pigeons in 8 holes (a fixed search, ~48,000
+    conflicts)."""
+    import z3
+    t0 = time.process_time()
+    n = 0
+    for i in range(10_000_000):
+        n += i
+    py = time.process_time() - t0
+    ctx = z3.Context()
+    p = [[z3.Bool(f"p{i}_{j}", ctx) for j in range(8)] for i in range(9)]
+    s = z3.SolverFor("QF_BV", ctx=ctx)
+    s.add([z3.Or(row) for row in p])
+    s.add([z3.Or(z3.Not(p[i][j]), z3.Not(p[k][j]))
+           for j in range(8) for i in range(9) for k in range(i + 1, 9)])
+    t0 = time.process_time()
+    assert s.check() == z3.unsat
+    return (f"machine: 10M Python additions {py:.2f} s, "
+            f"Z3 pigeonhole 9/8 {time.process_time() - t0:.2f} s")
+
+
 def pairs(designs: list[Path]) -> list[tuple[Path, str]]:
     from flagcheck.tlamodel.load import load_design
     out = []
@@ -60,6 +83,7 @@ def main() -> None:
         cell(a.cell[0], a.cell[1], int(a.cell[2]), float(a.cell[3]))
         return
     designs = a.design or sorted((ROOT / "specs").glob("*.yaml"))
+    print(calibrate(), flush=True)
     print(f"| design | scenario | verdicts (depth {a.depth}) | s | load |")
     print("|---|---|---|---|---|")
     for design, scen in pairs(designs):

@@ -134,3 +134,35 @@ def test_blocking_only_strengthens_and_its_fallback_is_houdini() -> None:
     for lemmas in (full, houdini):
         _holds_everywhere(m, lemmas)
         _inductive(m, lemmas)
+
+
+def test_a_complete_sample_asserts_its_clauses_and_a_wrong_one_is_caught(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sample whose search ended is taken as every reachable state, and the clauses are
+    asserted rather than assumed (nothing can be dropped).  If that sample is wrong -- here
+    the search is made to lose every other state, as a pyspec bug would -- Z3 shows a
+    sampled state stepping out of the clauses; mining must notice and start over with
+    assumptions, and still return a true invariant."""
+    m = M.counter_race(3)
+    runs: list[tuple[bool, bool]] = []
+    run = invgen._Fixpoint.run
+
+    def spy(self: invgen._Fixpoint) -> bool | None:
+        out = run(self)
+        runs.append((self.exact, self.mismatch))
+        return out
+
+    monkeypatch.setattr(invgen._Fixpoint, "run", spy)
+    exact = invgen.mine(m, timeout=60)
+    assert exact is not None and runs == [(True, False)]
+    _holds_everywhere(m, exact)
+    _inductive(m, exact)
+
+    runs.clear()
+    full = invgen.explicit.reachable_states
+    monkeypatch.setattr(invgen.explicit, "reachable_states",
+                        lambda model, n: full(model, n)[::2])
+    lossy = invgen.mine(m, timeout=60)
+    assert lossy is not None and runs == [(True, True), (False, False)]
+    _holds_everywhere(m, lossy)
+    _inductive(m, lossy)
