@@ -432,8 +432,8 @@ class Encoder:
         """State ``i`` violates ``prop``: a false invariant, or a non-terminal dead end.
 
         Built over copy 0 once per property and shifted, like ``trans``: translating the
-        169 guards of a deadlock test again at every depth was a fifth of BMC's time to
-        depth 40 on coupled-5.9 × io-uring-pthread-join."""
+        169 guards of a deadlock test again at every depth took about 3 of BMC's 21 CPU
+        seconds to depth 40 on coupled-5.9 × io-uring-pthread-join."""
         key = id(prop)
         hit = self._viol0.get(key)
         if hit is None:
