@@ -250,7 +250,7 @@ class _Fixpoint:
 
     def run(self) -> bool | None:
         """True when the live clauses are an inductive invariant; False on a limit; None
-        when blocking ran past its time."""
+        when blocking ran past its time, or on a ``mismatch``."""
         while self.rounds < MAX_ROUNDS:
             if self.block and time.monotonic() > self.block_until:
                 return None
@@ -273,8 +273,10 @@ class _Fixpoint:
             init = self._initiation(order)
             if init is None:
                 return True
-            if init is False or self.mismatch:
-                return None if self.mismatch else False
+            if self.mismatch:
+                return None
+            if init is False:
+                return False
         return False
 
     def _step(self, m: z3.ModelRef, order: list[int]) -> None:
