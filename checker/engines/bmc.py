@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import z3
 
-from flagcheck.checker.engines import invgen, lasso
+from flagcheck.checker.engines import invgen, lasso, ranking
 from flagcheck.checker.engines.encode import Encoder
 from flagcheck.checker.engines.runloop import BoundedSearch
 from flagcheck.checker.engines.solver import SolverContext
@@ -100,6 +100,11 @@ class _Run(BoundedSearch[Property]):
             self.lemmas = lemmas.formula(self.enc, 0)
             for i in range(k + 1):
                 self.solver.add(self.enc.shift(self.lemmas, i))
+            if self.runs.longest and not self.runs.covers(self.depth + 1):
+                # every run ends before the search does: a ranking function may prove
+                # where (checker.engines.ranking), which SAT finds hard to
+                found = ranking.find(self.model, self.enc, self.lemmas)
+                self.run_bound = None if found is None else found.bound
 
     def extend(self, i: int) -> None:
         if self.lemmas is not None:

@@ -141,6 +141,8 @@ class BoundedSearch(DepthRun[P]):
         raise NotImplementedError
 
     def search(self, open_: dict[str, P], depth: int, **figures: Any) -> None:
+        #: the depth the search goes to
+        self.depth = depth
         #: runs known to exist (checker.engines.witness): the "is there a longer run?"
         #: questions they answer "yes" to are not asked
         left = self.solver.remaining()
@@ -148,6 +150,9 @@ class BoundedSearch(DepthRun[P]):
                             time.monotonic() + left / 10)
         #: whether to keep asking Z3 for the proof that no longer run exists
         self.proving = True
+        #: no run has more steps than this, once a ranking function proves it (set by a
+        #: subclass's ``strengthen``; checker.engines.ranking)
+        self.run_bound: int | None = None
         #: the assumption under which the proof asks for canonical runs only, and how
         #: many adjacent step pairs it covers so far
         self.reduced, self.reduced_pairs = z3.Bool("peephole", self.solver.ctx), 0
@@ -182,7 +187,15 @@ class BoundedSearch(DepthRun[P]):
             for n in open_:
                 self.checked[n] = k
             self.solver.add(self.enc.trans(k))
-            if self.runs.covers(k + 1) or not self.proving:
+            if self.run_bound is not None and k >= self.run_bound:
+                # the same argument as below, with the ranking's proof that no run of
+                # k+1 steps exists in place of _prove_no_run's
+                for p in open_.values():
+                    self.outcome(p, "holds", k, exhaustive=True)
+                return
+            # with a ranking, its bound is where the proof comes; SAT's attempt before
+            # it would only try the same counting argument the ranking avoids
+            if self.runs.covers(k + 1) or not self.proving or self.run_bound is not None:
                 self.extend(k + 1)
                 continue
             # Soundness of the proof: every reachable state is the last state of some run of
