@@ -10,10 +10,11 @@ on every step bounds every run by B steps.
 
 How: V is linear in the atoms ``x == v`` (one weight per variable value, plus a constant).
 The weights come from the state graph the concrete semantics (pyspec.successors) gives: a
-linear program asks every reachable edge to drop V by 1 and every reachable state to keep
-it non-negative, and minimises its largest initial value (Z3's Optimize, over the rationals;
-the constraints are deduplicated by the atoms that differ, a few hundred on the io_uring
-scenarios).  Nothing found on the graph is trusted: Z3 then proves, over *every* state of
+linear program asks every reachable edge to drop V by 1 and every state without a step to
+keep it non-negative, and minimises its largest initial value (Z3's Optimize, over the
+rationals; the constraints are deduplicated by the atoms that differ, a few hundred on the
+io_uring scenarios).  A cycle makes the program infeasible: around it V would drop and
+come back.  Nothing found on the graph is trusted: Z3 then proves, over *every* state of
 the mined inductive invariant (checker.engines.invgen) rather than over the graph, that
 
     init(s) -> 0 <= V(s) <= B        and        inv(s) & V(s) >= 0 & trans(s, s') & inv(s')
@@ -22,8 +23,9 @@ the mined inductive invariant (checker.engines.invgen) rather than over the grap
 (with every variable in its declared range),
 
 so by induction on a run s0..sn every state has 0 <= V(si) <= B - i, and n <= B.  When the
-graph has a cycle, exceeds its budget, or the program has no solution, there is no ranking
-and BMC proceeds as before.
+graph exceeds its budget or the program has no solution (a cycle, or no V linear in the
+atoms), there is no ranking and BMC proceeds as before.  BMC asks only when its concrete
+longest run (checker.engines.witness) says the graph has no cycle.
 """
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ from flagcheck.tlamodel.ir import Model, Value
 
 #: reachable states the graph may have (the io_uring scenarios have 700-1,800)
 GRAPH_STATES = 20_000
-#: milliseconds Z3 may take over the linear program, and over each of the two proofs
+#: milliseconds Z3 may take over the linear program, and over each of certify's questions
 LP_MS, PROOF_MS = 10_000, 10_000
 
 Feature = tuple[int, Value]          # (variable index, value): the atom ``x == v``
@@ -115,7 +117,7 @@ def certify(r: Ranking, enc: Encoder, invariant: z3.BoolRef) -> bool:
 # ------------------------------------------------------------------ the graph
 def _graph(model: Model) -> tuple[list[State], set[tuple[State, State]], list[State]] | None:
     """Reachable states, edges and initial states, or None when there are more than
-    GRAPH_STATES states or a cycle (a run as long as wanted: no ranking exists)."""
+    GRAPH_STATES states."""
     inits = list(dict.fromkeys(successors.initial_states(model)))
     seen = {s: None for s in inits}
     edges: set[tuple[State, State]] = set()
@@ -130,27 +132,7 @@ def _graph(model: Model) -> tuple[list[State], set[tuple[State, State]], list[St
                     return None
                 seen[t] = None
                 todo.append(t)
-    states = list(seen)
-    return (states, edges, inits) if _acyclic(states, edges) else None
-
-
-def _acyclic(states: list[State], edges: set[tuple[State, State]]) -> bool:
-    """Kahn's algorithm: every state can be removed once its predecessors are."""
-    indeg = {s: 0 for s in states}
-    out: dict[State, list[State]] = {s: [] for s in states}
-    for s, t in edges:
-        out[s].append(t)
-        indeg[t] += 1
-    ready = [s for s, d in indeg.items() if d == 0]
-    removed = 0
-    while ready:
-        s = ready.pop()
-        removed += 1
-        for t in out[s]:
-            indeg[t] -= 1
-            if indeg[t] == 0:
-                ready.append(t)
-    return removed == len(states)
+    return list(seen), edges, inits
 
 
 # ------------------------------------------------------------------ the linear program
