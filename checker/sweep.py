@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from flagcheck.checker.processes import worker_context
 from flagcheck.checker.verdict import Verdict
 from flagcheck.checker.verify import Options, select_scenarios, verify
 from flagcheck.tlamodel.errors import DesignError
@@ -102,7 +103,8 @@ def verify_designs(designs: list[tuple[Path, Design]], opts: Options, pool: Pool
 def _on_processes(jobs: list[Job], workers: int,
                   on_done: Callable[[Job, int, int], None] | None) -> list[list[Verdict]]:
     results: list[list[Verdict] | None] = [None] * len(jobs)
-    with ProcessPoolExecutor(max_workers=min(workers, max(1, len(jobs)))) as ex:
+    with ProcessPoolExecutor(max_workers=min(workers, max(1, len(jobs))),
+                             mp_context=worker_context()) as ex:
         futures: dict[Future, int] = {ex.submit(run_job, job): i for i, job in enumerate(jobs)}
         try:
             for n, fut in enumerate(as_completed(futures)):

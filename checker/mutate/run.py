@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 from flagcheck.checker.mutate.results import DesignMutation, Expected, Kill, Result
 from flagcheck.checker.mutate.targets import Mutant, make_mutants, reached_by
+from flagcheck.checker.processes import worker_context
 from flagcheck.checker.verify import Options, replayed, run_engine, select_scenarios
 from flagcheck.pyspec import explicit, liveness
 from flagcheck.pyspec.outcome import Outcome
@@ -326,7 +327,8 @@ def mutate_design(path: str | Path, refs: tuple[str, ...] = (), ops: tuple[str, 
             if progress:
                 progress(results[-1], len(results), len(mutants))
     else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init,
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(),
+                                 initializer=_init,
                                  initargs=(str(path), allow, refs, opts, baseline, explain)) as pool:
             futures = [pool.submit(_work, m) for m in mutants]
             for f in as_completed(futures):
