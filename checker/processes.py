@@ -1,21 +1,27 @@
-"""Where local worker processes come from: a fork server, never a fork of this process.
+"""Where flagcheck's own worker processes come from: a fork server, never a fork or a
+vfork of the calling process.
 
 Why not fork: a forked child inherits every lock another thread of this process held at
 that moment (the progress printer's stdout, Z3's memory manager, pytest-xdist's channel)
-and can wait on it forever, so the pool never finishes.  Why not spawn: each worker would
-import flagcheck and Z3 again (a second or more per pool).  The fork server is started
-once, without threads, imports flagcheck there, and forks each worker from itself.
+and can wait on it forever.  Why not spawn: each child would import flagcheck, Z3 and
+numpy again (about a second per engine of a race, per worker of a pool), and starting
+several at once from threads (the race starts its engines side by side) means several
+vforks at once out of a process whose other threads keep running; the test suite saw an
+exec fail with EFAULT there.  The fork server is started once, imports flagcheck before
+any thread or Z3 context exists, and forks every child from itself.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 from multiprocessing.context import BaseContext
 
-_PRELOAD = ["flagcheck.checker.sweep", "flagcheck.checker.mutate.run"]
+#: imported once by the fork server, so a child starts with them loaded
+_PRELOAD = ["flagcheck.checker.engines.registry", "flagcheck.checker.engines.portfolio",
+            "flagcheck.checker.sweep", "flagcheck.checker.mutate.run"]
 
 
 def worker_context() -> BaseContext:
-    """The context for ProcessPoolExecutor(mp_context=...) of sweeps and mutation runs."""
+    """The multiprocessing context of engine races, sweeps (-j) and mutation runs (-j)."""
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(_PRELOAD)
     return ctx
