@@ -91,3 +91,23 @@ def test_an_engine_past_the_deadline_is_not_waited_for() -> None:
     assert time.monotonic() - t0 < 30
     # the bounded answer that did arrive is kept; the late violation never counts
     assert out["count_ok"].status == "holds" and out["count_ok"].depth == 12
+
+
+@dataclass(frozen=True)
+class WhoIsMyParent:
+    """An engine that answers with the process id of its parent process."""
+
+    def __call__(self, model, props):  # noqa: ANN001, ANN204
+        import os
+        return {p: Outcome(p, "holds", 1, engine="parent", reason=str(os.getppid()))
+                for p in props}
+
+
+def test_engine_processes_are_not_forked_from_the_caller() -> None:
+    # checker.processes: a fork would copy locks other threads hold; several vforks at
+    # once from a threaded caller are what the race did before.  The fork server is
+    # the engines' parent, so the caller is not.
+    import os
+    out = portfolio.race(MODEL, PROPS, {"a": WhoIsMyParent(), "b": WhoIsMyParent()}, 30)
+    parent = int(out["count_ok"].reason)
+    assert parent != os.getpid()
