@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from flagcheck.checker.processes import worker_context
+from flagcheck.checker.engines.processes import worker_context
 from flagcheck.checker.verdict import Verdict
 from flagcheck.checker.verify import Options, select_scenarios, verify
 from flagcheck.tlamodel.errors import DesignError

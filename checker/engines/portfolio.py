@@ -24,7 +24,7 @@ import time
 from dataclasses import replace
 from typing import Callable
 
-from flagcheck.checker.processes import worker_context
+from flagcheck.checker.engines.processes import worker_context
 from flagcheck.pyspec.progress import Progress, ProgressHook
 from flagcheck.pyspec.outcome import Outcome
 from flagcheck.tlamodel.ir import Model
@@ -112,7 +112,7 @@ def race(model: Model, props: list[str], runners: dict[str, Runner],
     ``limit_mb``: each engine process caps its own address space at this many MB; one
     that dies (a signal, or a start that failed under the cap) counts as an engine
     failure, so every property still gets an outcome."""
-    ctx = worker_context()     # not a fork of this process (checker.processes says why)
+    ctx = worker_context()     # not a fork of this process (checker.engines.processes says why)
     q: "mp.Queue[tuple[str, object]]" = ctx.Queue()
     procs = {name: ctx.Process(target=_child, args=(q, name, r, model, props,
                                                     progress is not None, limit_mb),

@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 from flagcheck.checker.mutate.results import DesignMutation, Expected, Kill, Result
 from flagcheck.checker.mutate.targets import Mutant, make_mutants, reached_by
-from flagcheck.checker.processes import worker_context
+from flagcheck.checker.engines.processes import worker_context
 from flagcheck.checker.verify import Options, replayed, run_engine, select_scenarios
 from flagcheck.pyspec import explicit, liveness
 from flagcheck.pyspec.outcome import Outcome

@@ -104,7 +104,7 @@ class WhoIsMyParent:
 
 
 def test_engine_processes_are_not_forked_from_the_caller() -> None:
-    # checker.processes: a fork would copy locks other threads hold; several vforks at
+    # checker.engines.processes: a fork would copy locks other threads hold; several vforks at
     # once from a threaded caller are what the race did before.  The fork server is
     # the engines' parent, so the caller is not.
     import os

@@ -1,4 +1,4 @@
-"""Worker pools of sweeps and mutation runs come from the fork server (checker.processes).
+"""Worker pools of sweeps and mutation runs come from the fork server (checker.engines.processes).
 
 A worker forked from the caller would inherit the locks other threads of the caller held at
 that moment; the fork server, not the caller, is a worker's parent."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-from flagcheck.checker.processes import worker_context
+from flagcheck.checker.engines.processes import worker_context
 
 
 def test_pool_workers_are_children_of_the_fork_server() -> None:
