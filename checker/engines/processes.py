@@ -1,5 +1,5 @@
-"""Where flagcheck's own worker processes come from: a fork server, never a fork or a
-vfork of the calling process.
+"""Where flagcheck's own worker processes come from: a fork server, not a fork or a
+spawn of the calling process.
 
 Why not fork: a forked child inherits every lock another thread of this process held at
 that moment (the progress printer's stdout, Z3's memory manager, pytest-xdist's channel)
@@ -7,8 +7,9 @@ and can wait on it forever.  Why not spawn: each child would import flagcheck, Z
 numpy again (about a second per engine of a race, per worker of a pool), and starting
 several at once from threads (the race starts its engines side by side) means several
 vforks at once out of a process whose other threads keep running; the test suite saw an
-exec fail with EFAULT there.  The fork server is started once, imports flagcheck before
-any thread or Z3 context exists, and forks every child from itself.
+exec fail with EFAULT there.  The fork server is the one process started from the caller
+(once, on first use); it imports flagcheck before any Z3 context exists, runs no thread of
+ours, and forks every child from itself.
 """
 from __future__ import annotations
 
