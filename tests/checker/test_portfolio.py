@@ -5,8 +5,10 @@ fast and who is right; the race itself (processes, queue, deadline) is the real 
 """
 from __future__ import annotations
 
-import pytest
+import os
 import time
+
+import pytest
 from dataclasses import dataclass
 
 from flagcheck.checker.engines import portfolio
@@ -98,7 +100,6 @@ class WhoIsMyParent:
     """An engine that answers with the process id of its parent process."""
 
     def __call__(self, model, props):  # noqa: ANN001, ANN204
-        import os
         return {p: Outcome(p, "holds", 1, engine="parent", reason=str(os.getppid()))
                 for p in props}
 
@@ -107,7 +108,6 @@ def test_engine_processes_are_not_forked_from_the_caller() -> None:
     # checker.engines.processes: a fork would copy locks other threads hold; several vforks at
     # once from a threaded caller are what the race did before.  The fork server is
     # the engines' parent, so the caller is not.
-    import os
     out = portfolio.race(MODEL, PROPS, {"a": WhoIsMyParent(), "b": WhoIsMyParent()}, 30)
     parent = int(out["count_ok"].reason)
     assert parent != os.getpid()
