@@ -126,8 +126,9 @@ class BoundedSearch(DepthRun[P]):
     def extend(self, i: int) -> None:
         """Assert what position ``i`` needs, after ``trans(i-1)``."""
 
-    def strengthen(self, k: int) -> None:
-        """Before the queries at depth ``k`` (positions 0..k exist): add what helps."""
+    def strengthen(self, k: int, open_: dict[str, P]) -> None:
+        """Before the queries at depth ``k`` (positions 0..k exist) of the properties
+        still ``open_``: add what helps."""
 
     def pose(self, k: int, rnd: int, open_: dict[str, P]) -> tuple[z3.BoolRef, Any]:
         """Assert the query "some open property is violated at depth k" behind a fresh
@@ -162,7 +163,7 @@ class BoundedSearch(DepthRun[P]):
             # One query per depth for all open properties: the unsatisfiable answers are
             # the expensive ones, and one covers them all.  A satisfying run may violate
             # several at once; each gets that run and the rest are asked again.
-            self.strengthen(k)
+            self.strengthen(k, open_)
             rnd = 0
             while open_:
                 if self.solver.expired():

@@ -21,7 +21,7 @@ from tests.checker import models as M
 from tests.checker import reference as ref
 from tests.strategies import models
 from tests.checker.test_kinduction import chain
-from flagcheck.tlamodel.ir import Model
+from flagcheck.tlamodel.ir import Liveness, Model, Property
 
 pytestmark = pytest.mark.solver
 
@@ -166,3 +166,57 @@ def test_a_complete_sample_asserts_its_clauses_and_a_wrong_one_is_caught(
     assert lossy is not None and runs == [(True, True), (False, False)]
     _holds_everywhere(m, lossy)
     _inductive(m, lossy)
+
+
+def _admits_violation(model: Model, lemmas: invgen.Lemmas, prop: Property) -> bool:
+    """Some well-typed state the invariant admits violates ``prop`` (a fresh solver)."""
+    enc = Encoder(model)
+    s = z3.Solver(ctx=enc.ctx)
+    s.add(enc.domain(0), lemmas.formula(enc, 0), enc.prop_violation(prop, 0))
+    return s.check() == z3.sat
+
+
+def _safety(model: Model) -> tuple[Property, ...]:
+    return tuple(p for p in model.properties if not isinstance(p, Liveness))
+
+
+def test_bad_states_no_run_reaches_are_blocked() -> None:
+    """The atomic counter race keeps count_ok, yet the invariant mined from steps alone
+    admits an unreachable state that violates it.  Mined with the property (as BMC does),
+    the invariant admits none, and is still an invariant."""
+    m = M.counter_race(2, atomic=True)
+    count_ok = m.property("count_ok")
+    plain = invgen.mine(m, timeout=60)
+    blocked = invgen.mine(m, timeout=60, bad=(count_ok,))
+    assert plain is not None and blocked is not None
+    assert _admits_violation(m, plain, count_ok)
+    assert not _admits_violation(m, blocked, count_ok)
+    _holds_everywhere(m, blocked)
+    _inductive(m, blocked)
+
+
+@pytest.mark.parametrize("name", sorted(M.ALL))
+def test_blocking_bad_states_excludes_every_unreached_violation(name: str) -> None:
+    """On every hand model, with every safety property passed: the result is still an
+    invariant, and a property no reachable state violates has no violating state left
+    in it.  A reachable violation (the counter race's lost update, mutual_wait's
+    deadlock) must not stop the others' blocking, nor make the invariant unsound."""
+    m = M.ALL[name]()
+    lemmas = invgen.mine(m, timeout=60, bad=_safety(m))
+    assert lemmas is not None
+    _holds_everywhere(m, lemmas)
+    _inductive(m, lemmas)
+    reached = _reachable(m)
+    for p in _safety(m):
+        if not any(ref.violates(m, p, st) for st in reached):
+            assert not _admits_violation(m, lemmas, p), p.name
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models())
+def test_random_model_lemmas_with_bad_states_are_invariants(m: Model) -> None:
+    lemmas = invgen.mine(m, timeout=60, bad=_safety(m))
+    assert lemmas is not None
+    _holds_everywhere(m, lemmas)
+    _inductive(m, lemmas)
