@@ -156,23 +156,24 @@ class _Sample:
                 return False
         return True
 
-    def generalize(self, st: State) -> Clause | None:
+    def generalize(self, st: State, pcs_first: bool = False) -> Clause | None:
         """A small sub-cube of ``st``'s atoms that no sampled state matches (greedy:
-        drop each atom that is not needed, program counters first); None if ``st``
-        itself was sampled.
+        drop each atom that is not needed, in variable order or ``pcs_first``); None if
+        ``st`` itself was sampled.
 
-        Why program counters first: a cube over flags alone ("T1.task_works == 2 and
+        Why program counters first when bad states are blocked: a cube over flags alone ("T1.task_works == 2 and
         T1.TIF_NOTIFY_RESUME == 0") blocks that combination at every position of every
         task, where one with a pc blocks it at one line.  Measured on coupled-5.9 ×
         io-uring-pthread-join (loaded machine): 324 Z3 rounds and 4.9 s of mining in
         variable order, 70 rounds and 2.1 s this way; BMC to depth 40 10.3 -> 6.1 s.
         Tried before bad states were blocked too (``_BadStates``), the weaker invariant
         made BMC's violation queries slower and nothing was gained; with them it is
-        the bad states it must exclude, and it does."""
+        the bad states it must exclude, and it does.  k-induction and PDR keep the
+        variable order: their proofs were measured with it."""
         cube = self.atoms_of(st)
         if self.matches(cube):
             return None
-        for a in sorted(cube, key=lambda a: a[0] not in self.pcs):
+        for a in sorted(cube, key=lambda a: a[0] not in self.pcs) if pcs_first else list(cube):
             trial = [b for b in cube if b != a]
             if not self.matches(trial):
                 cube = trial
@@ -342,7 +343,7 @@ class _Fixpoint:
         pre = self.enc.read_state(m, 0)
         cube = None
         if self.block and pre not in self.sample.states:
-            cube = self.sample.generalize(pre)
+            cube = self.sample.generalize(pre, pcs_first=self.bad is not None)
         if cube is not None:
             self._add(cube)                     # block a state no run reached
             return
@@ -418,7 +419,7 @@ class _BadStates:
                 return None
             m = self.solver.model()
             st = self.enc.read_state(m, 0)
-            cube = self.sample.generalize(st)
+            cube = self.sample.generalize(st, pcs_first=True)
             if cube is not None:
                 return cube
             # a reachable violation: ask for bad states other than this one, and past
