@@ -99,7 +99,7 @@ class _Run(BoundedSearch[Property]):
         left = self.solver.remaining()
         budget = LEMMA_SECONDS if left is None else min(LEMMA_SECONDS, left / 4)
         lemmas = invgen.mine(self.model, timeout=budget, seed=self.seed,
-                             bad=tuple(open_.values()))
+                             bad=tuple(open_.values()), enc=self.enc)
         if lemmas is not None:
             self.lemmas = lemmas.formula(self.enc, 0)
             for i in range(k + 1):

@@ -81,9 +81,13 @@ class Lemmas:
 
 def mine(model: Model, timeout: float | None = None, seed: int = 0,
          block_seconds: float = BLOCK_SECONDS,
-         bad: tuple[Property, ...] = ()) -> Lemmas | None:
+         bad: tuple[Property, ...] = (), enc: Encoder | None = None) -> Lemmas | None:
     """An inductive invariant built as the module docstring says, or None when ``timeout``
     seconds ran out first (nothing partial is ever returned).
+
+    ``bad``: properties whose unreachable violations to block (step 5).  ``enc``: the
+    caller's encoder, to build the queries in its context (BMC's: the step, the property
+    tests and the atoms it then asserts the lemmas with are built once); None: private.
 
     Blocking is what makes the invariant strong, and what costs: each blocked state is a
     Z3 answer, and the 3-task io_uring scenarios need hundreds.  If it has not converged
@@ -100,15 +104,15 @@ def mine(model: Model, timeout: float | None = None, seed: int = 0,
         block_seconds = min(block_seconds, 2 * left / 3)
     block_until = time.monotonic() + block_seconds
     fix = _Fixpoint(model, sample, cands, left, seed, block_seconds > 0, block_until,
-                    exact=sample.complete, bad=bad)
+                    exact=sample.complete, bad=bad, enc=enc)
     done = fix.run()
     if done is None and fix.mismatch:       # see _Fixpoint: start over, clauses assumed
         left = None if timeout is None else timeout - (time.monotonic() - t0)
-        fix = _Fixpoint(model, sample, cands, left, seed, True, block_until)
+        fix = _Fixpoint(model, sample, cands, left, seed, True, block_until, enc=enc)
         done = fix.run()
     if done is None:                        # blocking took too long: Houdini alone
         left = None if timeout is None else timeout - (time.monotonic() - t0)
-        fix = _Fixpoint(model, sample, cands, left, seed, False, 0.0)
+        fix = _Fixpoint(model, sample, cands, left, seed, False, 0.0, enc=enc)
         done = fix.run()
     if not done:
         return None
@@ -233,18 +237,20 @@ class _Fixpoint:
 
     def __init__(self, model: Model, sample: _Sample, cands: list[Clause],
                  timeout: float | None, seed: int, block: bool, block_until: float,
-                 exact: bool = False, bad: tuple[Property, ...] = ()) -> None:
+                 exact: bool = False, bad: tuple[Property, ...] = (),
+                 enc: Encoder | None = None) -> None:
         self.model, self.sample = model, sample
         self.block, self.block_until = block, block_until
         self.exact, self.mismatch = exact and block, False
         # Z3's general SMT core, not the QF_BV SAT back end the BMC engines use: with
         # hundreds of assumption literals per query it is 5-15x faster here (measured on
         # coupled-5.9 × io-uring-pthread-join: 10 s against 137 s for the same fixpoint)
-        self.solver = SolverContext(seed=seed, timeout=timeout)
-        self.enc = Encoder(model, self.solver.ctx)
+        ctx = None if enc is None else enc.ctx
+        self.solver = SolverContext(seed=seed, timeout=timeout, ctx=ctx)
+        self.enc = enc if enc is not None else Encoder(model, self.solver.ctx)
         self.solver.add(self.enc.domain(0), self.enc.trans(0))
-        self.init_solver = SolverContext(seed=seed, timeout=timeout)
-        self.init_enc = Encoder(model, self.init_solver.ctx)
+        self.init_solver = SolverContext(seed=seed, timeout=timeout, ctx=self.enc.ctx)
+        self.init_enc = self.enc
         self.init_solver.add(self.init_enc.init(0))
         self.clauses: list[Clause] = []
         self.known: set[Clause] = set()
@@ -257,7 +263,7 @@ class _Fixpoint:
         self._chained, self._tail = 0, None  # type: int, z3.BoolRef | None
         #: the last clause set found inductive (exact mode, while bad states are blocked)
         self.converged: set[int] | None = None
-        self.bad = (_BadStates(model, sample, bad, seed, timeout)
+        self.bad = (_BadStates(self.enc, sample, bad, seed, timeout)
                     if self.exact and block and bad else None)
         for c in cands:
             self._add(c)
@@ -392,11 +398,11 @@ class _BadStates:
     reachable bad states (a deadlock BMC will show) are stepped over, up to
     ``REACHABLE_BAD`` of them; past that their properties are left out."""
 
-    def __init__(self, model: Model, sample: _Sample, props: tuple[Property, ...],
+    def __init__(self, enc: Encoder, sample: _Sample, props: tuple[Property, ...],
                  seed: int, timeout: float | None) -> None:
         self.sample = sample
-        self.solver = SolverContext(seed=seed, timeout=timeout)
-        self.enc = Encoder(model, self.solver.ctx)
+        self.solver = SolverContext(seed=seed, timeout=timeout, ctx=enc.ctx)
+        self.enc = enc
         self.solver.add(self.enc.domain(0))
         self.viol = {p.name: self.enc.prop_violation(p, 0) for p in props}
         self.query: z3.BoolRef | None = None

@@ -33,8 +33,10 @@ class SolverContext:
     """
 
     def __init__(self, seed: int = 0, timeout: float | None = None,
-                 logic: str | None = None) -> None:
-        self.ctx = z3.Context()
+                 logic: str | None = None, ctx: z3.Context | None = None) -> None:
+        # ``ctx``: a context to share with another solver of the same engine run (its
+        # terms are then built once); None: a private one
+        self.ctx = ctx if ctx is not None else z3.Context()
         # logic="QF_BV" (used by the engines: their encoding is pure bit-vectors/Booleans)
         # lets Z3 use its incremental SAT back end instead of the general SMT core
         self._solver = (z3.SolverFor(logic, ctx=self.ctx) if logic
