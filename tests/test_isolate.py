@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import resource
 import signal
 
 import pytest
@@ -20,6 +21,7 @@ def _fails(x: int) -> None:
 
 def _crashes() -> None:
     faulthandler.disable()          # pytest's handler would print a "Fatal Python error"
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core file in the work tree
     os.kill(os.getpid(), signal.SIGSEGV)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 from dataclasses import dataclass
 
@@ -90,6 +91,7 @@ class Segfault:
     context (picklable: the race sends it to a spawned process)."""
 
     def __call__(self, model, props):  # noqa: ANN001, ANN204
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core file in the work tree
         os.kill(os.getpid(), signal.SIGSEGV)
         return {}
 
