@@ -7,6 +7,8 @@ are reproducible, and a plain-string result so callers never compare against
 ``z3.CheckSatResult`` objects.  Each ``SolverContext`` also owns a private ``z3.Context``:
 terms left over from earlier runs in the global context change Z3's internal term ids and
 therefore its heuristics, so a private context keeps two runs of the same query identical.
+(One engine run may share its context between its own solvers -- BMC and the invariant
+mining it starts -- and stays as reproducible: the same run builds the same terms.)
 """
 from __future__ import annotations
 
