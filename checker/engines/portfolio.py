@@ -58,6 +58,9 @@ def _child(q: "mp.Queue[tuple[str, object]]", name: str, runner: Runner,
             # The queue's feeder thread needs a stack (8 MB of address space): start it
             # before the cap, or the result could not be sent back.  ``None`` is ignored.
             q.put((name, None))
+            load = getattr(runner, "load", None)    # the engine's modules, before the cap
+            if load is not None:
+                load()
             limit_address_space(limit_mb)
         if report:
             q.put((name, runner(model, props, progress=_QueueHook(q, name))))  # type: ignore[call-arg]

@@ -13,6 +13,7 @@ The Z3 engines are imported when a runner runs, not here, so that loading the re
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -81,6 +82,10 @@ def unsupported(prop: str, engine: str) -> Outcome:
 
 #: name -> check function; the order is the order ``runners`` returns them in
 REGISTRY: dict[str, Check] = {"explicit": _explicit, "bmc": _bmc, "kind": _kind, "pdr": _pdr}
+#: the module each Z3 engine's check function imports when it runs (``Runner.load``)
+MODULES: dict[str, str] = {"bmc": "flagcheck.checker.engines.bmc",
+                           "kind": "flagcheck.checker.engines.kinduction",
+                           "pdr": "flagcheck.checker.engines.pdr"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,16 @@ class Runner:
     numbers; the check function is looked up again in the process that runs it)."""
     name: str
     settings: Settings
+
+    def load(self) -> None:
+        """Import the engine's modules now, not when it runs.  An engine process under
+        --max-memory calls this before it caps its address space: Python compiling a
+        module at the cap (a clean checkout has no .pyc for modules only engine
+        processes import) can fail with a bogus error instead of a MemoryError -- CI saw
+        "ValueError: field 'target' is required for AnnAssign" as BMC's answer."""
+        module = MODULES.get(self.name)
+        if module is not None:
+            importlib.import_module(module)
 
     def __call__(self, model: Model, properties: list[str],
                  progress: ProgressHook | None = None) -> dict[str, Outcome]:

@@ -13,6 +13,7 @@ import z3
 from flagcheck.checker.engines import portfolio, registry
 from flagcheck.checker.engines.registry import Runner, Settings, out_of_memory
 from flagcheck.checker.verify import Options, run_engine
+from flagcheck.pyspec.outcome import Outcome
 from tests.checker import models as M
 
 MODEL = M.counter_race(2)
@@ -110,3 +111,47 @@ def test_a_dead_loser_does_not_spoil_the_winner() -> None:
         "explicit", Settings(depth=10, timeout=None, max_states=None, seed=0))}, None,
         limit_mb=2048)
     assert out["count_ok"].status == "violated", out
+
+
+@dataclass(frozen=True)
+class CapProbe:
+    """A runner that reports the address-space limit its ``load`` ran under and the one
+    it runs under (picklable: it is sent to an engine process)."""
+
+    def load(self) -> None:
+        os.environ["CAP_AT_LOAD"] = str(resource.getrlimit(resource.RLIMIT_AS)[0])
+
+    def __call__(self, model, props):  # noqa: ANN001, ANN204
+        at_run = resource.getrlimit(resource.RLIMIT_AS)[0]
+        why = f"load {os.environ.get('CAP_AT_LOAD', 'never')}, run {at_run}"
+        return {p: Outcome(p, "unknown", -1, engine="bmc", reason=why) for p in props}
+
+
+def test_an_engine_process_loads_its_modules_before_the_memory_cap() -> None:
+    """Compiling a module at the cap fails in odd ways (CI once got BMC's answer as
+    "ValueError: field 'target' is required for AnnAssign"), so the engine process loads
+    the engine first and caps itself after."""
+    out = portfolio.race(MODEL, PROPS, {"bmc": CapProbe()}, None, limit_mb=4096)
+    cap = 4096 * 1024 * 1024
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    for o in out.values():
+        assert o.reason == f"load {resource.getrlimit(resource.RLIMIT_AS)[0]}, run {cap}", o
+
+
+def test_each_z3_engine_names_a_module_that_load_imports() -> None:
+    """Every engine but the explicit one (loaded with the registry) has its module listed,
+    and ``load`` imports it: checked in a fresh interpreter, where nothing else has."""
+    import subprocess
+    import sys
+    assert set(registry.MODULES) == set(registry.REGISTRY) - {"explicit"}
+    code = ("import sys; from flagcheck.checker.engines.registry import MODULES, Runner, Settings\n"
+            "s = Settings(depth=1, timeout=None, max_states=None, seed=0)\n"
+            "for n, m in MODULES.items():\n"
+            "    assert m not in sys.modules, m\n"
+            "    Runner(n, s).load()\n"
+            "    assert m in sys.modules, m\n"
+            "print('ok')")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.stdout.strip() == "ok", p.stderr
