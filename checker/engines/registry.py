@@ -110,6 +110,8 @@ class Runner:
         why = (f"memory limit {self.settings.max_memory} MB reached"
                if self.settings.max_memory is not None else "out of memory")
         try:
+            if self.settings.max_memory is not None and self.name in MODULES:
+                _z3_headroom()
             out = REGISTRY[self.name](model, properties, self.settings, progress)
         except Exception as e:
             if not out_of_memory(e):
@@ -121,6 +123,19 @@ class Runner:
         # an engine that caught Z3's failure itself ("spacer: out of memory", a solver's
         # "max. memory exceeded") says it in Z3's words: say it in the run's
         return {p: replace(o, reason=why) if _z3_memory_words(o) else o for p, o in out.items()}
+
+
+#: bytes of address space a Z3 engine needs free before it starts: about 16 MB make a
+#: context, twice that leaves room for a first solver
+Z3_HEADROOM = 32 * 1024 * 1024
+
+
+def _z3_headroom() -> None:
+    """MemoryError unless ``Z3_HEADROOM`` bytes can still be allocated.  Why: under a cap
+    at or below what the process already maps, libz3 cannot create its context and
+    crashes (SIGSEGV: the binding dereferences the NULL it gets back); asking Python
+    first turns that into the clean "memory limit reached" answer, with no core file."""
+    bytearray(Z3_HEADROOM)
 
 
 def _z3_memory_words(o: Outcome) -> bool:
