@@ -165,11 +165,12 @@ class _Sample:
         drop each atom that is not needed, in variable order or ``pcs_first``); None if
         ``st`` itself was sampled.
 
-        Why program counters first when bad states are blocked: a cube over flags alone ("T1.task_works == 2 and
-        T1.TIF_NOTIFY_RESUME == 0") blocks that combination at every position of every
-        task, where one with a pc blocks it at one line.  Measured on coupled-5.9 ×
-        io-uring-pthread-join (loaded machine): 324 Z3 rounds and 4.9 s of mining in
-        variable order, 70 rounds and 2.1 s this way; BMC to depth 40 10.3 -> 6.1 s.
+        Why program counters first when bad states are blocked: a cube over flags alone
+        ("T1.task_works == 2 and T1.TIF_NOTIFY_RESUME == 0") blocks that combination at
+        every position of every task, where one with a pc blocks it at one line.
+        Measured on coupled-5.9 × io-uring-pthread-join (loaded machine): 324 Z3 rounds
+        and 4.9 s of mining in variable order, 70 rounds and 2.1 s this way; BMC to
+        depth 40 10.3 -> 6.1 s.
         Tried before bad states were blocked too (``_BadStates``), the weaker invariant
         made BMC's violation queries slower and nothing was gained; with them it is
         the bad states it must exclude, and it does.  k-induction and PDR keep the
@@ -250,8 +251,7 @@ class _Fixpoint:
         self.enc = enc if enc is not None else Encoder(model, self.solver.ctx)
         self.solver.add(self.enc.domain(0), self.enc.trans(0))
         self.init_solver = SolverContext(seed=seed, timeout=timeout, ctx=self.enc.ctx)
-        self.init_enc = self.enc
-        self.init_solver.add(self.init_enc.init(0))
+        self.init_solver.add(self.enc.init(0))
         self.clauses: list[Clause] = []
         self.known: set[Clause] = set()
         self.hold: list[z3.BoolRef] = []
@@ -260,7 +260,8 @@ class _Fixpoint:
         self.rounds = 0
         #: exact mode's growing "some clause fails" (see ``_some_clause_fails``): the
         #: clauses it has, and its open end
-        self._chained, self._tail = 0, None  # type: int, z3.BoolRef | None
+        self._chained: int = 0
+        self._tail: z3.BoolRef | None = None
         #: the last clause set found inductive (exact mode, while bad states are blocked)
         self.converged: set[int] | None = None
         self.bad = (_BadStates(self.enc, sample, bad, seed, timeout)
@@ -370,7 +371,7 @@ class _Fixpoint:
     def _initiation(self, order: list[int]) -> bool | None:
         """None: no initial state falsifies a live clause.  True: one did and its clauses
         were dropped (run again).  False: a limit."""
-        s, enc = self.init_solver, self.init_enc
+        s, enc = self.init_solver, self.enc
         probe = z3.Bool(f"init_{self.rounds}", s.ctx)
         s.add(z3.Implies(probe, _or(s.ctx, [_cube(enc, self.clauses[j], 0) for j in order])))
         r = s.check([probe])
