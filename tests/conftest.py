@@ -14,3 +14,6 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 settings.register_profile("nightly", derandomize=False, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("FLAGCHECK_HYPOTHESIS", "ci"))
+
+# a worker that dies is reported with its crashing stack and the tests it ran last
+pytest_plugins = ["tests.crashlog"]
