@@ -15,5 +15,6 @@ settings.register_profile("ci", derandomize=True, database=None, deadline=None, 
 settings.register_profile("nightly", derandomize=False, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("FLAGCHECK_HYPOTHESIS", "ci"))
 
-# a worker that dies is reported with its crashing stack and the tests it ran last
-pytest_plugins = ["tests.crashlog"]
+# a worker that dies is reported with its crashing stack and the tests it ran last, and
+# its test gets one more run (tests/crash_retry.py)
+pytest_plugins = ["tests.crashlog", "tests.crash_retry"]

@@ -2,20 +2,13 @@
 its crashing thread's stack and the tests it started last."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
+from tests.nested import run_pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = "tests/fixtures_crashlog/crash_after_two.py"
 
 
 def test_a_dead_worker_is_reported_with_its_stack_and_last_tests() -> None:
-    r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "1",
-         "-p", "tests.crashlog", "--max-worker-restart", "0", "--rootdir", str(ROOT),
-         "-c", "/dev/null", FIXTURE],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = run_pytest("-n", "1", "--max-worker-restart", "0", FIXTURE)
     assert r.returncode != 0
     lines = r.stderr[r.stderr.index("crashlog: worker gw0 died"):].splitlines()
     assert lines[0].endswith("died: Fatal Python error: Segmentation fault")
