@@ -11,7 +11,7 @@ So each worker writes its faulthandler dump (every thread) and the node id of ea
 starts to files of its own, and the controller prints, at the very end of the run, for
 each worker that went down: the fatal error, the top of the crashing thread's stack and
 the tests that worker ran last.  The files live in a temporary directory (nothing in the
-work tree), removed when the run ends.
+work tree), removed when the run ends (a run killed from outside leaves it behind).
 """
 from __future__ import annotations
 
