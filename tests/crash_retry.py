@@ -1,7 +1,7 @@
 """A test whose xdist worker dies gets one more run on a fresh worker; a second death fails.
 
-Why: CI has failed on an intermittent worker SIGSEGV (about one run in four to eight; never
-reproduced locally in eight full runs).  Each time it came up in a different test, after
+Why: CI has failed on an intermittent worker SIGSEGV (about one run in four to eight; not
+reproduced in seven full runs on the development machine).  Each time it came up in a different test, after
 minutes of other tests in the same process, so what crashes is memory some earlier code
 left behind, not the test being run.  Until the cause is found (tests/crashlog.py prints
 each death's stack and the tests before it, at the end of the log), one such death must not
@@ -16,7 +16,7 @@ How:
   two ways (both seen on the fixture suite of tests/test_crash_retry.py): it queues the
   dead worker's finished scopes again, as empty work units no worker reports done
   (3 runs of 3 hung), and it hands the replacement a single test, which a worker does
-  not run until it knows the next one or is told to stop (1 run in 3 hung).  Here
+  not run until it knows the next one or is told to stop (5 runs of 24 hung).  Here
   ``remove_node`` first drops the scopes the dead worker had finished, and ``schedule``
   gives a replacement a second unit, or the stop when none is left.
 The README's command allows two worker restarts (``--max-worker-restart 2``).
