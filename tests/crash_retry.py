@@ -1,11 +1,12 @@
 """A test whose xdist worker dies gets one more run on a fresh worker; a second death fails.
 
 Why: CI has failed on an intermittent worker SIGSEGV (about one run in four to eight; not
-reproduced in seven full runs on the development machine).  Each time it came up in a different test, after
-minutes of other tests in the same process, so what crashes is memory some earlier code
-left behind, not the test being run.  Until the cause is found (tests/crashlog.py prints
-each death's stack and the tests before it, at the end of the log), one such death must not
-throw away the whole run, while a test that kills its worker every time must still fail.
+reproduced in seven full runs on the development machine).  Each time it came up in a
+different test, after minutes of other tests in the same process, so what crashes is
+memory some earlier code left behind, not the test being run.  Until the cause is found
+(tests/crashlog.py prints each death's stack and the tests before it, at the end of the
+log), one such death must not throw away the whole run, while a test that kills its
+worker every time must still fail.
 
 How:
 * the crashed test's report becomes a "rerun" (R in the progress line, "N rerun" in the
