@@ -29,21 +29,19 @@ _ENV = "FLAGCHECK_CRASHLOG_DIR"
 _TOP_FRAMES = 8           # frames of the crashing thread printed (innermost first)
 _LAST_TESTS = 4           # tests the worker started last, printed
 
-_state: dict[str, Any] = {"down": [], "dir": None, "owner": False, "files": []}
-
-
-def _worker() -> str | None:
-    return os.environ.get("PYTEST_XDIST_WORKER")
+#: down: the workers that died; dir: the directory, on the controller that made it;
+#: files: a worker's dump and order files
+_state: dict[str, Any] = {"down": [], "dir": None, "files": []}
 
 
 @pytest.hookimpl(trylast=True)       # after pytest's own faulthandler plugin chose stderr
 def pytest_configure(config: pytest.Config) -> None:
-    worker = _worker()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker is None:
         if _ENV not in os.environ and getattr(config.option, "numprocesses", None):
             # the controller: the workers it starts inherit the directory's name
             os.environ[_ENV] = tempfile.mkdtemp(prefix="flagcheck-crashlog-")
-            _state["dir"], _state["owner"] = os.environ[_ENV], True
+            _state["dir"] = os.environ[_ENV]
         return
     where = os.environ.get(_ENV)
     if not where or not os.path.isdir(where):
@@ -70,7 +68,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Controller side, after the final summary line: the crash report, then clean up."""
     where = _state["dir"]
-    if not _state["owner"] or where is None:
+    if where is None:
         return
     try:
         for worker in _state["down"]:
