@@ -20,7 +20,8 @@ How:
   not run until it knows the next one or is told to stop (5 runs of 24 hung).  Here
   ``remove_node`` first drops the scopes the dead worker had finished, and ``schedule``
   gives a replacement a second unit, or the stop when none is left.
-The README's command allows two worker restarts (``--max-worker-restart 2``).
+The README's command allows three worker restarts (``--max-worker-restart 3``).  Two
+tests per run: a clean-clone run lost two workers, 4 % of the run apart.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from typing import Any, Callable
 
 import pytest
 
-MAX_RETRIED = 1          # tests per run whose first crash is retried rather than failed
+MAX_RETRIED = 2          # tests per run whose first crash is retried rather than failed
 
 _crashed: list[str] = []        # every test a dead worker was running, in order
 _retried: set[str] = set()      # of those, the ones reported "rerun"
